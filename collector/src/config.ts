@@ -1,0 +1,71 @@
+import { describeZodError } from '@procwatch/shared';
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+/** Environment variables the collector reads; nothing else in the collector reads process.env. */
+export const CollectorEnvSchema = z.object({
+  PORT: port.default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_URL: optionalText.refine(
+    (v) => v === undefined || /^postgres(ql)?:\/\//.test(v),
+    'must be a postgres:// or postgresql:// URL',
+  ),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  PROCWATCH_DATA_DIR: z.string().min(1).default('./data'),
+  PROCWATCH_ADMIN_TOKEN: optionalText.refine(
+    (v) => v === undefined || v.length >= 16,
+    'must be at least 16 characters',
+  ),
+  PROCWATCH_TLS_CERT: optionalText,
+  PROCWATCH_TLS_KEY: optionalText,
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The collector's configuration, parsed once at start and frozen. */
+export interface CollectorConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolMax: number;
+  readonly dataDir: string;
+  readonly adminToken: string | undefined;
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly logLevel: string;
+}
+
+/** Thrown for an invalid environment; the message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment into a frozen {@link CollectorConfig}. */
+export function loadCollectorConfig(env: NodeJS.ProcessEnv): CollectorConfig {
+  const parsed = CollectorEnvSchema.safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(`invalid collector environment: ${describeZodError(parsed.error)}`);
+  const e = parsed.data;
+  if (Boolean(e.PROCWATCH_TLS_CERT) !== Boolean(e.PROCWATCH_TLS_KEY)) {
+    throw new ConfigError(
+      'invalid collector environment: PROCWATCH_TLS_CERT and PROCWATCH_TLS_KEY go together',
+    );
+  }
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
+    dataDir: e.PROCWATCH_DATA_DIR,
+    adminToken: e.PROCWATCH_ADMIN_TOKEN,
+    tls:
+      e.PROCWATCH_TLS_CERT && e.PROCWATCH_TLS_KEY
+        ? Object.freeze({ certFile: e.PROCWATCH_TLS_CERT, keyFile: e.PROCWATCH_TLS_KEY })
+        : undefined,
+    logLevel: e.LOG_LEVEL,
+  });
+}

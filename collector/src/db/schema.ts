@@ -1,0 +1,146 @@
+import type {
+  HostKeyPolicy,
+  OpsWarningStatus,
+  OpsWarningType,
+  ProcessStatusType,
+  ProcessType,
+  SampleSource,
+} from '@procwatch/shared';
+import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable, Updateable } from 'kysely';
+
+// Table and column names are the design note's Prisma names (model = table, field = column),
+// so its Prisma models map onto these tables unchanged. See migrations/SCHEMA.md.
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface HostServerTable {
+  id: Generated<number>;
+  name: string;
+  address: string;
+  ssh_port: Generated<number>;
+  ssh_user: string | null;
+  ssh_host_key: string | null;
+  ssh_host_key_policy: Generated<HostKeyPolicy>;
+  agent_token_id: string | null;
+  agent_token_hash: string | null;
+  heartbeat_timeout_seconds: Generated<number>;
+  last_heartbeat_at: Timestamp | null;
+  agent_version: string | null;
+  agent_started_at: Timestamp | null;
+  agent_spool_depth: number | null;
+  agent_last_seq: number | null;
+  active: Generated<boolean>;
+  remark: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface FundAccountTable {
+  account: string;
+  name: string | null;
+  broker: string | null;
+  remark: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface ProcessMonitorTable {
+  id: Generated<number>;
+  name: string;
+  process_type: ProcessType;
+  hostServerId: number;
+  fundAccountId: string | null;
+  process_name: string | null;
+  command_pattern: string | null;
+  pid_file: string | null;
+  active: Generated<boolean>;
+  check_interval: Generated<number>;
+  monitor_start_time: Timestamp | null;
+  monitor_end_time: Timestamp | null;
+  remark: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+  // Beyond the seed (SCHEMA.md): warning settings.
+  session_windows: Generated<string[]>;
+  cpu_threshold_percent: number | null;
+  memory_threshold_percent: number | null;
+  memory_threshold_mb: number | null;
+}
+
+/** Columns shared by a history row and the current-status row. */
+interface StatusColumns {
+  status: ProcessStatusType;
+  pid: number | null;
+  cpu_percent: number | null;
+  memory_percent: number | null;
+  memory_used_mb: number | null;
+  uptime_seconds: number | null;
+  start_time: Timestamp | null;
+  trade_day: string;
+  checked_at: Timestamp;
+  check_duration_ms: number | null;
+  error_message: string | null;
+  sample_id: string;
+  source: SampleSource;
+  seq: number | null;
+  process_count: number;
+  matches: JSONColumnType<unknown[] | null, string | null, string | null>;
+}
+
+export interface ProcessStatusTable extends StatusColumns {
+  id: Generated<number>;
+  processMonitorId: number;
+  createdAt: CreatedAt;
+}
+
+export interface ProcessCurrentStatusTable extends StatusColumns {
+  processMonitorId: number;
+  status_since: Timestamp;
+  updatedAt: UpdatedAt;
+}
+
+export interface OpsWarningTable {
+  id: Generated<number>;
+  type: OpsWarningType;
+  status: Generated<OpsWarningStatus>;
+  hostServerId: number | null;
+  processMonitorId: number | null;
+  dedup_key: string;
+  title: string;
+  message: string;
+  details: JSONColumnType<Record<string, unknown> | null, string | null, string | null>;
+  count: Generated<number>;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: string | null;
+  ack_note: string | null;
+  resolved_at: Timestamp | null;
+  resolve_reason: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+/** The whole database as Kysely sees it. */
+export interface Database {
+  HostServer: HostServerTable;
+  FundAccount: FundAccountTable;
+  ProcessMonitor: ProcessMonitorTable;
+  ProcessStatus: ProcessStatusTable;
+  ProcessCurrentStatus: ProcessCurrentStatusTable;
+  OpsWarning: OpsWarningTable;
+}
+
+export type HostServer = Selectable<HostServerTable>;
+export type NewHostServer = Insertable<HostServerTable>;
+export type HostServerUpdate = Updateable<HostServerTable>;
+export type FundAccount = Selectable<FundAccountTable>;
+export type ProcessMonitor = Selectable<ProcessMonitorTable>;
+export type NewProcessMonitor = Insertable<ProcessMonitorTable>;
+export type ProcessMonitorUpdate = Updateable<ProcessMonitorTable>;
+export type ProcessStatusRow = Selectable<ProcessStatusTable>;
+export type NewProcessStatusRow = Insertable<ProcessStatusTable>;
+export type ProcessCurrentStatus = Selectable<ProcessCurrentStatusTable>;
+export type OpsWarning = Selectable<OpsWarningTable>;
