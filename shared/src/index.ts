@@ -1,4 +1,5 @@
 export * from './calendar/index.ts';
+export * from './matching/index.ts';
 export * from './model/enums.ts';
 export * from './model/limits.ts';
 export * from './model/monitor.ts';
