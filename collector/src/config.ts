@@ -25,6 +25,14 @@ export const CollectorEnvSchema = z.object({
   PROCWATCH_TLS_CERT: optionalText,
   PROCWATCH_TLS_KEY: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // At least 3: the partition job keeps today-2 ready for late samples; a shorter retention would
+  // drop and recreate that partition every hour.
+  PROCWATCH_RETENTION_DAYS: z.coerce.number().int().min(3).max(3650).default(30),
+  PROCWATCH_WARNING_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  PROCWATCH_METRICS_TOKEN: optionalText.refine(
+    (v) => v === undefined || v.length >= 16,
+    'must be at least 16 characters',
+  ),
 });
 
 /** The collector's configuration, parsed once at start and frozen. */
@@ -37,6 +45,12 @@ export interface CollectorConfig {
   readonly adminToken: string | undefined;
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly logLevel: string;
+  /** Days of ProcessStatus history kept (whole day partitions are dropped). */
+  readonly retentionDays: number;
+  /** Days a resolved warning is kept after it was resolved. */
+  readonly warningRetentionDays: number;
+  /** Bearer token required by GET /metrics; absent → open. */
+  readonly metricsToken: string | undefined;
 }
 
 /** Thrown for an invalid environment; the message names every bad variable. */
@@ -67,5 +81,8 @@ export function loadCollectorConfig(env: NodeJS.ProcessEnv): CollectorConfig {
         ? Object.freeze({ certFile: e.PROCWATCH_TLS_CERT, keyFile: e.PROCWATCH_TLS_KEY })
         : undefined,
     logLevel: e.LOG_LEVEL,
+    retentionDays: e.PROCWATCH_RETENTION_DAYS,
+    warningRetentionDays: e.PROCWATCH_WARNING_RETENTION_DAYS,
+    metricsToken: e.PROCWATCH_METRICS_TOKEN,
   });
 }

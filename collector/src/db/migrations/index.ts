@@ -1,12 +1,14 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.ts';
 import * as m0002 from './0002-warning-types.ts';
+import * as m0006 from './0006-job-runs.ts';
 
 // In-code provider: a file-based provider uses dynamic import and breaks once bundled.
 // Names are zero-padded so that their order is their name order.
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-warning-types': m0002,
+  '0006-job-runs': m0006,
 };
 
 /** The collector's migrations, in order. */
