@@ -4,6 +4,7 @@ export * from './model/enums.ts';
 export * from './model/limits.ts';
 export * from './model/monitor.ts';
 export * from './model/text.ts';
+export * from './protocol/admin-api-v1.ts';
 export * from './protocol/agent-v1.ts';
 export * from './protocol/problem.ts';
 export * from './runtime/abortable-sleep.ts';

@@ -16,3 +16,5 @@ export const SAMPLE_MATCHES_MAX = 20;
 export const COMMAND_LINE_MAX_LENGTH = 4096;
 /** Longest error message kept in a sample. */
 export const ERROR_MESSAGE_MAX_LENGTH = 2000;
+/** Largest value of a PostgreSQL `integer` column: bounds ids, pids and counters on the wire. */
+export const INT4_MAX = 2_147_483_647;

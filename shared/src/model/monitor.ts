@@ -5,6 +5,7 @@ import {
   CHECK_INTERVAL_MAX_S,
   CHECK_INTERVAL_MIN_S,
   COMMAND_PATTERN_MAX_LENGTH,
+  INT4_MAX,
   PID_FILE_MAX_LENGTH,
   PROCESS_NAME_MAX_LENGTH,
 } from './limits.ts';
@@ -49,7 +50,7 @@ export const FundAccountKeySchema = nameText(64);
 export const MonitorFieldsSchema = z.strictObject({
   name: nameText(200),
   process_type: ProcessTypeSchema,
-  hostServerId: z.number().int().positive(),
+  hostServerId: z.number().int().positive().max(INT4_MAX),
   fundAccountId: FundAccountKeySchema.nullable().optional(),
   process_name: ProcessNameSchema.nullable().optional(),
   command_pattern: CommandPatternSchema.nullable().optional(),

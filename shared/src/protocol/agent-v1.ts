@@ -6,6 +6,7 @@ import {
   CHECK_INTERVAL_MIN_S,
   COMMAND_LINE_MAX_LENGTH,
   ERROR_MESSAGE_MAX_LENGTH,
+  INT4_MAX,
   SAMPLE_BATCH_MAX,
   SAMPLE_MATCHES_MAX,
 } from '../model/limits.ts';
@@ -76,19 +77,19 @@ export type ProcessMatch = z.infer<typeof ProcessMatchSchema>;
 export const SampleSchema = z.object({
   sample_id: z.uuid(),
   seq: z.number().int().positive(),
-  processMonitorId: z.number().int().positive(),
+  processMonitorId: z.number().int().positive().max(INT4_MAX),
   status: ProcessStatusTypeSchema,
-  pid: z.number().int().positive().nullable(),
+  pid: z.number().int().positive().max(INT4_MAX).nullable(),
   cpu_percent: z.number().min(0).max(100_000).nullable(),
   memory_percent: z.number().min(0).max(100).nullable(),
   memory_used_mb: z.number().min(0).nullable(),
-  uptime_seconds: z.number().int().min(0).nullable(),
+  uptime_seconds: z.number().int().min(0).max(INT4_MAX).nullable(),
   start_time: InstantSchema.nullable(),
   trade_day: TradeDaySchema,
   checked_at: InstantSchema,
-  check_duration_ms: z.number().int().min(0).nullable(),
+  check_duration_ms: z.number().int().min(0).max(INT4_MAX).nullable(),
   error_message: z.string().max(ERROR_MESSAGE_MAX_LENGTH).nullable(),
-  process_count: z.number().int().min(0),
+  process_count: z.number().int().min(0).max(INT4_MAX),
   matches: z.array(ProcessMatchSchema).max(SAMPLE_MATCHES_MAX).optional(),
 });
 /** One check result on the wire. */
@@ -115,12 +116,17 @@ export const HeartbeatSchema = z.object({
   protocol: ProtocolVersion,
   agent_version: z.string().min(1).max(64),
   started_at: InstantSchema,
-  spool_depth: z.number().int().min(0),
+  spool_depth: z.number().int().min(0).max(INT4_MAX),
   spool_lost: z.number().int().min(0).default(0),
   last_seq: z.number().int().min(0),
 });
 /** A heartbeat. */
 export type Heartbeat = z.infer<typeof HeartbeatSchema>;
+
+/** Answer to a heartbeat: the collector's clock, so that an agent can notice clock skew. */
+export const HeartbeatAckSchema = z.object({ server_time: InstantSchema });
+/** Answer to a heartbeat. */
+export type HeartbeatAck = z.infer<typeof HeartbeatAckSchema>;
 
 /** A command for an agent, delivered by long-poll. */
 export const AgentCommandSchema = z.discriminatedUnion('kind', [
