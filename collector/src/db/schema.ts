@@ -123,6 +123,26 @@ export interface OpsWarningTable {
   updatedAt: UpdatedAt;
 }
 
+/** Shared key/value facts (migration 0003), e.g. the admin token's hash. */
+export interface SettingTable {
+  key: string;
+  value: string;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+/** A command queued for a host's agent (migration 0003); delivered by long-poll. */
+export interface AgentCommandTable {
+  id: string;
+  hostServerId: number;
+  kind: string;
+  payload: JSONColumnType<Record<string, unknown>, string, string>;
+  issued_at: Timestamp;
+  expires_at: Timestamp;
+  delivered_at: Timestamp | null;
+  createdAt: CreatedAt;
+}
+
 /** The whole database as Kysely sees it. */
 export interface Database {
   HostServer: HostServerTable;
@@ -131,6 +151,8 @@ export interface Database {
   ProcessStatus: ProcessStatusTable;
   ProcessCurrentStatus: ProcessCurrentStatusTable;
   OpsWarning: OpsWarningTable;
+  Setting: SettingTable;
+  AgentCommand: AgentCommandTable;
 }
 
 export type HostServer = Selectable<HostServerTable>;
