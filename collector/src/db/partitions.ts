@@ -69,3 +69,66 @@ export async function listStatusPartitions(db: Kysely<Database>): Promise<string
     WHERE p.relname = 'ProcessStatus' ORDER BY c.relname`.execute(db);
   return result.rows.map((r) => r.name);
 }
+
+const PARTITION_NAME = /^ProcessStatus_p(\d{8})$/;
+
+/** The day (`YYYYMMDD`) a partition name stands for, or undefined for any other name. */
+export function dayOfPartition(name: string): string | undefined {
+  return PARTITION_NAME.exec(name)?.[1];
+}
+
+/** The instants `[from, to)` a day partition holds. */
+export function partitionBounds(day: string): { from: Date; to: Date } {
+  const from = dayStart(day);
+  return { from, to: new Date(from.getTime() + DAY_MS) };
+}
+
+/** A day table of ProcessStatus as the catalog sees it. */
+export interface StatusPartitionTable {
+  name: string;
+  /** Attached to ProcessStatus (possibly half-way through a concurrent detach). */
+  attached: boolean;
+  /** A `DETACH … CONCURRENTLY` was interrupted: it needs `FINALIZE`. */
+  detachPending: boolean;
+  /** The planner's row estimate (`reltuples`; -1 before the first ANALYZE): cheap, for logs. */
+  estimatedRows: number;
+}
+
+/**
+ * Every day table of ProcessStatus: the partitions, and tables a crashed retention run detached
+ * but did not drop (they are no longer in pg_inherits, so only their name finds them).
+ */
+export async function listStatusPartitionTables(db: Kysely<Database>): Promise<StatusPartitionTable[]> {
+  const result = await sql<{ name: string; attached: boolean; detach_pending: boolean; reltuples: number }>`
+    SELECT c.relname AS name, i.inhrelid IS NOT NULL AS attached,
+      coalesce(i.inhdetachpending, false) AS detach_pending, c.reltuples::float8 AS reltuples
+    FROM pg_class c
+    LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND i.inhparent = '"ProcessStatus"'::regclass
+    WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
+      AND c.relname ~ '^ProcessStatus_p[0-9]{8}$'
+    ORDER BY c.relname`.execute(db);
+  return result.rows.map((r) => ({
+    name: r.name,
+    attached: r.attached,
+    detachPending: r.detach_pending,
+    estimatedRows: Number(r.reltuples),
+  }));
+}
+
+/**
+ * Removes one day of history: `DETACH PARTITION … CONCURRENTLY` (a SHARE UPDATE EXCLUSIVE lock on
+ * ProcessStatus, so ingest and queries go on; it cannot run inside a transaction), then `DROP TABLE`,
+ * which only locks the detached table. Finishes an interrupted detach (`FINALIZE`) and drops a table
+ * left detached by a crash. Works the same on PGlite (PostgreSQL 17 in WASM).
+ */
+export async function dropStatusPartition(db: Kysely<Database>, table: StatusPartitionTable): Promise<void> {
+  if (dayOfPartition(table.name) === undefined) throw new Error(`not a day partition: ${table.name}`);
+  // The name is a validated ProcessStatus_pYYYYMMDD, never user text.
+  const name = sql.table(table.name);
+  if (table.detachPending) {
+    await sql`ALTER TABLE "ProcessStatus" DETACH PARTITION ${name} FINALIZE`.execute(db);
+  } else if (table.attached) {
+    await sql`ALTER TABLE "ProcessStatus" DETACH PARTITION ${name} CONCURRENTLY`.execute(db);
+  }
+  await sql`DROP TABLE IF EXISTS ${name}`.execute(db);
+}

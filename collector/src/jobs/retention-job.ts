@@ -1,0 +1,108 @@
+import { type Kysely, sql } from 'kysely';
+import { dropStatusPartition, listStatusPartitionTables } from '../db/partitions.ts';
+import type { Database } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+import { defineJob, type Job } from './job.ts';
+import { deleteJobRunsBefore } from './job-run-store.ts';
+import { planRetention } from './retention-plan.ts';
+
+const DAY_MS = 86_400_000;
+
+/** How long history is kept. */
+export interface RetentionSettings {
+  /** Days of ProcessStatus kept (PROCWATCH_RETENTION_DAYS). */
+  statusDays: number;
+  /** Days a RESOLVED OpsWarning is kept after it was resolved (PROCWATCH_WARNING_RETENTION_DAYS). */
+  warningDays: number;
+  /** Warnings deleted per statement, so that no statement holds many row locks for long. Default 1000. */
+  warningBatchSize?: number;
+}
+
+/** What a retention run removed. */
+export interface RetentionSummary extends Record<string, unknown> {
+  statusCutoff: string;
+  droppedPartitions: { name: string; estimatedRows: number }[];
+  warningCutoff: string;
+  warningsDeleted: number;
+  jobRunsDeleted: number;
+}
+
+/**
+ * Drops the day partitions of ProcessStatus older than the retention (DETACH CONCURRENTLY + DROP:
+ * constant time whatever the day's size, no dead tuples, no VACUUM), deletes long-resolved
+ * warnings in batches, and forgets old JobRun rows. The same on PGlite, which is PostgreSQL too.
+ */
+export async function runRetention(
+  db: Kysely<Database>,
+  now: Date,
+  settings: RetentionSettings,
+  options: { signal?: AbortSignal; log?: Logger } = {},
+): Promise<RetentionSummary> {
+  const { signal, log } = options;
+  const tables = await listStatusPartitionTables(db);
+  const plan = planRetention(
+    tables.map((t) => t.name),
+    now,
+    settings.statusDays,
+  );
+  const droppedPartitions: RetentionSummary['droppedPartitions'] = [];
+  for (const name of plan.drop) {
+    signal?.throwIfAborted();
+    const table = tables.find((t) => t.name === name);
+    if (!table) continue;
+    await dropStatusPartition(db, table);
+    const estimatedRows = Math.max(0, Math.round(table.estimatedRows));
+    droppedPartitions.push({ name, estimatedRows });
+    log?.info({ partition: name, estimatedRows }, 'dropped ProcessStatus partition past retention');
+  }
+
+  const warningCutoff = new Date(now.getTime() - settings.warningDays * DAY_MS);
+  const batch = settings.warningBatchSize ?? 1000;
+  let warningsDeleted = 0;
+  for (;;) {
+    signal?.throwIfAborted();
+    // By id through a LIMITed subquery: PostgreSQL's DELETE has no LIMIT of its own.
+    const result = await sql`
+      DELETE FROM "OpsWarning" WHERE id IN (
+        SELECT id FROM "OpsWarning"
+        WHERE status = 'RESOLVED' AND resolved_at < ${warningCutoff}
+        ORDER BY id LIMIT ${batch})`.execute(db);
+    const deleted = Number(result.numAffectedRows ?? 0n);
+    warningsDeleted += deleted;
+    if (deleted < batch) break;
+  }
+  if (warningsDeleted > 0) {
+    log?.info(
+      { warningsDeleted, before: warningCutoff.toISOString() },
+      'deleted resolved warnings past retention',
+    );
+  }
+
+  const jobRunsDeleted = await deleteJobRunsBefore(db, plan.cutoff);
+  return {
+    statusCutoff: plan.cutoff.toISOString(),
+    droppedPartitions,
+    warningCutoff: warningCutoff.toISOString(),
+    warningsDeleted,
+    jobRunsDeleted,
+  };
+}
+
+/** Options of {@link createRetentionJob}. */
+export interface RetentionJobOptions extends RetentionSettings {
+  db: Kysely<Database>;
+  log: Logger;
+  /** Default 1 hour: partitions go within an hour of passing the cutoff. */
+  periodMs?: number;
+}
+
+/** The `retention` job: {@link runRetention} once an hour across all collectors. */
+export function createRetentionJob(options: RetentionJobOptions): Job<RetentionSummary> {
+  const log = options.log.child({ component: 'retention' });
+  return defineJob({
+    name: 'retention',
+    periodMs: options.periodMs ?? 3_600_000,
+    timeoutMs: 30 * 60_000,
+    run: (now, signal) => runRetention(options.db, now, options, { signal, log }),
+  });
+}
