@@ -69,9 +69,9 @@ describe('isWithinSessionWindows', () => {
     ['Monday morning', '2026-03-09T09:00:00+08:00', true],
     ['holiday morning', '2026-10-05T10:00:00+08:00', false],
     ['holiday night', '2026-10-05T21:00:00+08:00', false],
-    // Only the start date is checked: the exchanges' cancelled pre-holiday night sessions are not modelled.
-    ['night before a holiday', '2026-09-30T21:00:00+08:00', true],
-    ['early hours of a holiday, in the previous night session', '2026-10-01T01:00:00+08:00', true],
+    // The exchanges cancel the night session before a holiday (session-window-holiday-eve.test.ts).
+    ['night before a holiday', '2026-09-30T21:00:00+08:00', false],
+    ['early hours of a holiday, after the cancelled night session', '2026-10-01T01:00:00+08:00', false],
     ['first day after the holidays', '2026-10-08T09:00:00+08:00', true],
   ])('%s (%s) -> %s', (_label, iso, expected) => {
     expect(isWithinSessionWindows(new Date(iso), futures, cn)).toBe(expected);
@@ -136,7 +136,7 @@ describe('nextWindowOpening', () => {
       '2026-03-05T08:45:00+08:00',
     ],
     ['Sunday night -> Monday morning', futures, '2026-03-08T21:00:00+08:00', '2026-03-09T08:45:00+08:00'],
-    ['eve of holidays', futures, '2026-09-30T16:00:00+08:00', '2026-09-30T20:45:00+08:00'],
+    ['eve of holidays (no night session)', futures, '2026-09-30T16:00:00+08:00', '2026-10-08T08:45:00+08:00'],
     [
       'first holiday -> after the holidays',
       futures,

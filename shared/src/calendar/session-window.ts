@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { type CompiledCalendar, DEFAULT_COMPILED_CALENDAR, parseHhMm } from './calendar-schema.ts';
 import { isTradingDay } from './trade-day.ts';
-import { addDays, type LocalDate, type LocalTime, zonedParts, zonedTimeToInstant } from './zoned-time.ts';
+import {
+  addDays,
+  formatYmd,
+  type LocalDate,
+  type LocalTime,
+  zonedParts,
+  zonedTimeToInstant,
+} from './zoned-time.ts';
 
 const WINDOW = /^(\d{2}:\d{2})-(\d{2}:\d{2})$/;
 
@@ -46,6 +53,26 @@ export function parseSessionWindow(text: string): SessionWindow {
   return parsed;
 }
 
+/**
+ * Mainland futures exchanges hold no night session on the evening before a holiday (their holiday notices say so
+ * each year), also when a weekend lies between: no session on Friday night before a Monday holiday.
+ * A night session is a window opening at or after the calendar's roll time, or one crossing midnight.
+ */
+function isCancelledNightSession(
+  date: LocalDate,
+  window: SessionWindow,
+  calendar: CompiledCalendar,
+): boolean {
+  const night = window.crossesMidnight || minutesOf(window.start) >= minutesOf(calendar.roll);
+  if (!night) return false;
+  for (let offset = 1; offset <= MAX_LOOKAHEAD_DAYS; offset++) {
+    const day = addDays(date, offset);
+    if (isTradingDay(day, calendar)) return false;
+    if (calendar.holidays.has(formatYmd(day))) return true;
+  }
+  return false;
+}
+
 interface Interval {
   readonly opens: number;
   readonly closes: number;
@@ -62,7 +89,8 @@ function intervalOn(date: LocalDate, window: SessionWindow, timeZone: string): I
 
 /**
  * True if a process bound to these windows should be running at `instant`: some window opened on a trading
- * day's local date and has not yet closed. An empty list means no restriction, so always true.
+ * day's local date and has not yet closed. An empty list means no restriction, so always true. Night sessions
+ * on the eve of a holiday do not open (see isCancelledNightSession).
  */
 export function isWithinSessionWindows(
   instant: Date,
@@ -78,6 +106,7 @@ export function isWithinSessionWindows(
   for (const date of [addDays(today, -1), today]) {
     if (!isTradingDay(date, calendar)) continue;
     for (const window of parsed) {
+      if (isCancelledNightSession(date, window, calendar)) continue;
       const { opens, closes } = intervalOn(date, window, calendar.timeZone);
       if (opens <= now && now < closes) return true;
     }
@@ -103,6 +132,7 @@ export function nextWindowOpening(
     const date = addDays(today, offset);
     if (!isTradingDay(date, calendar)) continue;
     const openings = parsed
+      .filter((window) => !isCancelledNightSession(date, window, calendar))
       .map((window) => intervalOn(date, window, calendar.timeZone).opens)
       .filter((opens) => opens > now);
     // Every opening on a later local date comes after every opening on this one, so the first hit is the answer.
