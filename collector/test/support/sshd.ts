@@ -58,8 +58,14 @@ export interface SshdFixture extends AsyncDisposable {
   acceptedLogins(): number;
   /** TCP connections sshd accepted. */
   connections(): number;
+  /** Client ports of the connections sshd accepted, in order (they identify a connection's log lines). */
+  connectionPorts(): number[];
+  /** The log lines of the connection from client port `port`. */
+  connectionLog(port: number): string[];
   /** Resolves when `pattern` appears in the log; rejects after `timeoutMs`. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves when `predicate()` holds (checked on every log line); rejects after `timeoutMs`. */
+  waitUntil(predicate: () => boolean, timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -176,19 +182,21 @@ function fixture(
   const count = (re: RegExp) => text.match(re)?.length ?? 0;
 
   const waitForLog = (pattern: RegExp, timeoutMs = 20_000) =>
+    waitUntil(() => pattern.test(text), timeoutMs, pattern);
+  const waitUntil = (predicate: () => boolean, timeoutMs = 20_000, what: unknown = 'a condition') =>
     new Promise<void>((resolve, reject) => {
       const check = () => {
-        if (pattern.test(text)) {
+        if (predicate()) {
           done();
           resolve();
         } else if (exited) {
           done();
-          reject(new Error(`sshd exited before ${pattern}; log:\n${text}`));
+          reject(new Error(`sshd exited before ${String(what)}; log:\n${text}`));
         }
       };
       const timer = setTimeout(() => {
         done();
-        reject(new Error(`timed out waiting for ${pattern} in the sshd log:\n${text}`));
+        reject(new Error(`timed out waiting for ${String(what)} in the sshd log:\n${text}`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);
@@ -226,7 +234,12 @@ function fixture(
     sessions: () => count(/Starting session: /g),
     acceptedLogins: () => count(/Accepted publickey for /g),
     connections: () => count(/Connection from 127\.0\.0\.1 port \d+ on /g),
+    connectionPorts: () =>
+      [...text.matchAll(/Connection from 127\.0\.0\.1 port (\d+) on /g)].map((m) => Number(m[1])),
+    connectionLog: (clientPort) =>
+      text.split('\n').filter((line) => new RegExp(`port ${clientPort}([^0-9]|$)`).test(line)),
     waitForLog,
+    waitUntil,
     close,
     [Symbol.asyncDispose]: close,
   };
