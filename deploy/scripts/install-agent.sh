@@ -6,7 +6,8 @@
 #        --token-file /root/agent-token          # the token printed once by `procwatch hosts add`
 #
 # What it does: a system user `procwatch-agent`; /usr/local/lib/procwatch/procwatch-agent.mjs (the
-# single-file bundle); /etc/procwatch/agent.json (root:procwatch-agent 0640, it holds the token);
+# single-file bundle); /etc/procwatch/agent.json (0644) and /etc/procwatch/agent.token
+# (root:procwatch-agent 0640);
 # /var/lib/procwatch-agent (spool and config cache, 0700); the systemd unit, enabled and started.
 # Without --collector-url the existing config is kept (an upgrade of the bundle and unit only).
 #
@@ -19,6 +20,7 @@ readonly AGENT_USER=procwatch-agent
 readonly UNIT_NAME=procwatch-agent.service
 readonly STATE_DIR=/var/lib/procwatch-agent
 readonly CONFIG_FILE=/etc/procwatch/agent.json
+readonly TOKEN_FILE_PATH=/etc/procwatch/agent.token
 readonly BUNDLE_FILE=/usr/local/lib/procwatch/procwatch-agent.mjs
 readonly DEFAULT_NODE=/usr/bin/node
 
@@ -182,16 +184,19 @@ elif [ -e "$ROOT$DROPIN" ]; then
 fi
 
 if [ "${#COLLECTOR_URLS[@]}" -gt 0 ]; then
-  # node writes the JSON from argv: no value is ever interpolated into code or shell text.
+  # The agent's config format (agent/src/config.ts). node writes the JSON from argv: no value is ever
+  # interpolated into code or shell text.
   "$NODE" --input-type=module -e '
-    const [out, stateDir, token, ...urls] = process.argv.slice(1);
-    const config = { collector_urls: urls, token, state_dir: stateDir };
+    const [out, stateDir, tokenFile, ...urls] = process.argv.slice(1);
+    const config = { collector: { urls, token_file: tokenFile }, state_dir: stateDir };
     (await import("node:fs")).writeFileSync(out, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
-  ' "$WORK/agent.json" "$STATE_DIR" "$TOKEN" "${COLLECTOR_URLS[@]}"
-  install_file "$WORK/agent.json" "$CONFIG_FILE" 0640 0 "$AGENT_GID"
-else
-  chmod 0640 "$ROOT$CONFIG_FILE"
-  chown "0:$AGENT_GID" "$ROOT$CONFIG_FILE"
+  ' "$WORK/agent.json" "$STATE_DIR" "$TOKEN_FILE_PATH" "${COLLECTOR_URLS[@]}"
+  printf '%s\n' "$TOKEN" >"$WORK/agent.token"
+  install_file "$WORK/agent.token" "$TOKEN_FILE_PATH" 0640 0 "$AGENT_GID"
+  install_file "$WORK/agent.json" "$CONFIG_FILE" 0644 0 0
+elif [ -f "$ROOT$TOKEN_FILE_PATH" ]; then
+  chmod 0640 "$ROOT$TOKEN_FILE_PATH"
+  chown "0:$AGENT_GID" "$ROOT$TOKEN_FILE_PATH"
 fi
 
 # --- the service ---

@@ -63,13 +63,21 @@ describe.skipIf(!isRoot && !IN_CI)('install-agent.sh', () => {
     expect(state.mode & 0o777).toBe(0o700);
     expect([state.uid, state.gid]).toEqual([uid, gid]);
 
-    const config = await stat(join(root, 'etc/procwatch/agent.json'));
-    expect(config.mode & 0o777).toBe(0o640);
-    expect([config.uid, config.gid]).toEqual([0, gid]);
-    expect(JSON.parse(await readFile(join(root, 'etc/procwatch/agent.json'), 'utf8'))).toMatchObject({
-      collector_urls: ['http://127.0.0.1:8080', 'https://[::1]:8443/pw'],
-      token: TOKEN,
+    const tokenFile = await stat(join(root, 'etc/procwatch/agent.token'));
+    expect(tokenFile.mode & 0o777).toBe(0o640);
+    expect([tokenFile.uid, tokenFile.gid]).toEqual([0, gid]);
+    expect(await readFile(join(root, 'etc/procwatch/agent.token'), 'utf8')).toBe(`${TOKEN}\n`);
+    const config = JSON.parse(await readFile(join(root, 'etc/procwatch/agent.json'), 'utf8'));
+    expect(config).toEqual({
+      collector: {
+        urls: ['http://127.0.0.1:8080', 'https://[::1]:8443/pw'],
+        token_file: '/etc/procwatch/agent.token',
+      },
+      state_dir: '/var/lib/procwatch-agent',
     });
+    // The file is what the agent itself accepts.
+    const { AgentFileSchema } = await import('../../agent/src/config.ts');
+    expect(AgentFileSchema.safeParse(config).success).toBe(true);
     expect(await readFile(join(root, 'usr/local/lib/procwatch/procwatch-agent.mjs'), 'utf8')).toContain(
       'stands in',
     );
@@ -93,9 +101,7 @@ describe.skipIf(!isRoot && !IN_CI)('install-agent.sh', () => {
     await writeFile(tokenFile, `${TOKEN}x\n`, { mode: 0o600 });
     const result = await install(root, [...base(), ...urls, '--token-file', tokenFile]);
     expect(result.code, result.out).toBe(0);
-    expect(JSON.parse(await readFile(join(root, 'etc/procwatch/agent.json'), 'utf8')).token).toBe(
-      `${TOKEN}x`,
-    );
+    expect(await readFile(join(root, 'etc/procwatch/agent.token'), 'utf8')).toBe(`${TOKEN}x\n`);
   });
 
   it('uses a drop-in for a node elsewhere than /usr/bin/node, and removes it again', async () => {
@@ -127,12 +133,21 @@ describe.skipIf(!isRoot && !IN_CI)('install-agent.sh', () => {
     ['an unknown option', ['--colector-url', 'http://127.0.0.1:1']],
   ])('refuses %s and changes nothing', async (_label, extra) => {
     const marker = join(root, 'MARKER');
-    const before = await readFile(join(root, 'etc/procwatch/agent.json'), 'utf8');
+    const before = await readFile(join(root, 'etc/procwatch/agent.token'), 'utf8');
     const args = extra.map((a) => a.replaceAll('MARKER', marker));
     const result = await install(root, [...base(), ...args]);
     expect(result.code).not.toBe(0);
     expect(result.out).toMatch(/install-agent: |usage/);
     expect(existsSync(marker)).toBe(false);
-    expect(await readFile(join(root, 'etc/procwatch/agent.json'), 'utf8')).toBe(before);
+    expect(await readFile(join(root, 'etc/procwatch/agent.token'), 'utf8')).toBe(before);
+  });
+});
+
+describe('deploy/examples/agent.json', () => {
+  it('is a config the agent accepts', async () => {
+    const { AgentFileSchema } = await import('../../agent/src/config.ts');
+    const text = await readFile(join(dirname(SCRIPT), '..', 'examples', 'agent.json'), 'utf8');
+    const parsed = AgentFileSchema.safeParse(JSON.parse(text));
+    expect(parsed.error?.issues ?? []).toEqual([]);
   });
 });
