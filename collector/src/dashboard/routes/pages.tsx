@@ -1,0 +1,136 @@
+import { type HistoryItem, PROCESS_STATUS_TYPES, PROCESS_TYPES, type StatusItem } from '@procwatch/shared';
+import type { Hono } from 'hono';
+import { type AdminApi, AdminApiError, type Warning } from '../admin-api.ts';
+import { type DashboardEnv, takeFlash } from '../dashboard-env.ts';
+import { findLifeEvents } from '../history-events.ts';
+import { HostsPage } from '../views/hosts.tsx';
+import { HISTORY_RANGES, type HistoryRange, MonitorDetailPage } from '../views/monitor-detail.tsx';
+import { filterStatus, type MonitorFilters, MonitorsPage } from '../views/monitors.tsx';
+import { OverviewPage } from '../views/overview.tsx';
+import { WarningsPage, type WarningView } from '../views/warnings.tsx';
+
+/** A positive decimal id from a path or query parameter, or undefined. */
+export function idParam(text: string | undefined): number | undefined {
+  if (!text || !/^[1-9][0-9]{0,9}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n <= 2_147_483_647 ? n : undefined;
+}
+
+/** Open and acknowledged warnings; null when this collector has no warnings API (yet). */
+async function unresolvedWarnings(
+  api: AdminApi,
+  query: Record<string, string> = {},
+): Promise<Warning[] | null> {
+  try {
+    return await api.listWarnings({ status: 'OPEN,ACKNOWLEDGED', ...query });
+  } catch (error) {
+    if (error instanceof AdminApiError && (error.status === 404 || error.status === 405)) return null;
+    throw error;
+  }
+}
+
+// History shown on the detail page: one API page (1,000 rows) at most. At the default 60 s interval
+// that covers 16 hours; a longer range shows its newest part.
+const HISTORY_LIMIT = 1000;
+
+/** The read-only pages. */
+export function registerPageRoutes(app: Hono<DashboardEnv>): void {
+  app.get('/', async (c) => {
+    const api = c.get('api');
+    const [hosts, status, warnings] = await Promise.all([
+      api.listHosts(),
+      api.status(),
+      unresolvedWarnings(api),
+    ]);
+    const open = warnings?.filter((w) => w.status === 'OPEN') ?? null;
+    return c.html(
+      <OverviewPage ctx={c.get('page')} hosts={hosts} status={status.items} openWarnings={open} />,
+    );
+  });
+
+  app.get('/monitors', async (c) => {
+    const api = c.get('api');
+    const q = c.req.query();
+    const filters: MonitorFilters = {
+      host: idParam(q.host),
+      type: PROCESS_TYPES.find((t) => t === q.type),
+      status: PROCESS_STATUS_TYPES.find((t) => t === q.status),
+      q: q.q?.slice(0, 200),
+      all: q.all === '1',
+    };
+    const [hosts, status] = await Promise.all([
+      api.listHosts(),
+      api.status({ hostServerId: filters.host, process_type: filters.type, status: filters.status }),
+    ]);
+    return c.html(
+      <MonitorsPage
+        ctx={c.get('page')}
+        hosts={hosts}
+        items={filterStatus(status.items, filters)}
+        filters={filters}
+      />,
+    );
+  });
+
+  app.get('/monitors/:id', async (c, next) => {
+    const id = idParam(c.req.param('id'));
+    if (id === undefined) return next();
+    const api = c.get('api');
+    const page = c.get('page');
+    const range: HistoryRange =
+      (Object.keys(HISTORY_RANGES) as HistoryRange[]).find((r) => r === c.req.query('range')) ?? '6h';
+    const monitor = await api.getMonitor(id);
+    const from = new Date(page.now.getTime() - HISTORY_RANGES[range]).toISOString();
+    const [host, status, history, warnings] = await Promise.all([
+      api.getHost(monitor.hostServerId),
+      api.status({ hostServerId: monitor.hostServerId, active: undefined }),
+      api.history(id, { from, limit: HISTORY_LIMIT }),
+      unresolvedWarnings(api),
+    ]);
+    const items: HistoryItem[] = history.items;
+    const current: StatusItem | undefined = status.items.find((s) => s.processMonitorId === id);
+    return c.html(
+      <MonitorDetailPage
+        ctx={page}
+        monitor={monitor}
+        hostName={host.name}
+        status={current}
+        history={items}
+        events={findLifeEvents(items)}
+        warnings={(warnings ?? []).filter((w) => w.processMonitorId === id)}
+        range={range}
+        flash={takeFlash(c.get('session'))}
+      />,
+    );
+  });
+
+  app.get('/warnings', async (c) => {
+    const api = c.get('api');
+    const view: WarningView = c.req.query('view') === 'resolved' ? 'resolved' : 'open';
+    const [warnings, hosts, monitors] = await Promise.all([
+      view === 'open'
+        ? unresolvedWarnings(api)
+        : api.listWarnings({ status: 'RESOLVED' }).catch((e: unknown) => {
+            if (e instanceof AdminApiError && e.status === 404) return null;
+            throw e;
+          }),
+      api.listHosts(),
+      api.listMonitors(),
+    ]);
+    return c.html(
+      <WarningsPage
+        ctx={c.get('page')}
+        view={view}
+        warnings={warnings}
+        hostNames={new Map(hosts.map((h) => [h.id, h.name]))}
+        monitorNames={new Map(monitors.map((m) => [m.id, m.name]))}
+        flash={takeFlash(c.get('session'))}
+      />,
+    );
+  });
+
+  app.get('/hosts', async (c) => {
+    const hosts = await c.get('api').listHosts();
+    return c.html(<HostsPage ctx={c.get('page')} hosts={hosts} flash={takeFlash(c.get('session'))} />);
+  });
+}
