@@ -2,6 +2,8 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.ts';
 import * as m0002 from './0002-warning-types.ts';
 import * as m0003 from './0003-settings-agent-commands.ts';
+import * as m0004 from './0004-warnings.ts';
+import * as m0005 from './0005-ssh-sweep-lease.ts';
 import * as m0006 from './0006-job-runs.ts';
 
 // In-code provider: a file-based provider uses dynamic import and breaks once bundled.
@@ -10,6 +12,8 @@ const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-warning-types': m0002,
   '0003-settings-agent-commands': m0003,
+  '0004-warnings': m0004,
+  '0005-ssh-sweep-lease': m0005,
   '0006-job-runs': m0006,
 };
 
