@@ -56,6 +56,11 @@ export class SshPool implements AsyncDisposable {
     this.#idleTimer.unref();
   }
 
+  /** The settings the pool was made with. */
+  get options(): SshPoolOptions {
+    return this.#options;
+  }
+
   get stats(): SshPoolStats {
     return {
       connectsStarted: this.#connectsStarted,
