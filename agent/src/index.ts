@@ -1,0 +1,10 @@
+export { type RunningAgent, type StartAgentOptions, startAgent } from './agent.ts';
+export { type CheckRun, runChecks } from './checks/check-runner.ts';
+export { CpuMeter } from './checks/cpu-meter.ts';
+export { Scheduler } from './checks/scheduler.ts';
+export { AgentConfigError, type AgentSettingsConfig, loadAgentConfig } from './config.ts';
+export { createLogger } from './logger.ts';
+export { createProcessLister } from './processes/create-lister.ts';
+export type { ProcessLister, ProcessProbe } from './processes/process-lister.ts';
+export { Spool } from './spool/spool.ts';
+export { AGENT_VERSION } from './version.ts';
