@@ -1,5 +1,6 @@
 import { describeZodError } from '@procwatch/shared';
 import { z } from 'zod';
+import { type SshConfig, SshEnvSchema, sshConfigFrom } from './ssh/ssh-config.ts';
 
 const optionalText = z
   .string()
@@ -33,6 +34,8 @@ export const CollectorEnvSchema = z.object({
     (v) => v === undefined || v.length >= 16,
     'must be at least 16 characters',
   ),
+  // SSH fallback (issue 6): see ssh/ssh-config.ts.
+  ...SshEnvSchema.shape,
 });
 
 /** The collector's configuration, parsed once at start and frozen. */
@@ -51,6 +54,8 @@ export interface CollectorConfig {
   readonly warningRetentionDays: number;
   /** Bearer token required by GET /metrics; absent → open. */
   readonly metricsToken: string | undefined;
+  /** SSH fallback: credentials, limits and timeouts. */
+  readonly ssh: SshConfig;
 }
 
 /** Thrown for an invalid environment; the message names every bad variable. */
@@ -84,5 +89,6 @@ export function loadCollectorConfig(env: NodeJS.ProcessEnv): CollectorConfig {
     retentionDays: e.PROCWATCH_RETENTION_DAYS,
     warningRetentionDays: e.PROCWATCH_WARNING_RETENTION_DAYS,
     metricsToken: e.PROCWATCH_METRICS_TOKEN,
+    ssh: sshConfigFrom(e),
   });
 }
