@@ -324,7 +324,13 @@ export class Spool {
       const sample: Sample = { ...unsequenced, seq: this.#nextSeq };
       const now = this.#now();
       const frame = encodeFrame(sample.seq, now, Buffer.from(JSON.stringify(sample)));
-      if (this.#active.count > 0 && this.#active.bytes + frame.length > this.#segmentBytes) this.#roll();
+      const active0 = this.#active;
+      if (
+        active0.count > 0 &&
+        (active0.bytes + frame.length > this.#segmentBytes || now - active0.oldestAtMs > SPOOL_SEGMENT_MAX_AGE_MS)
+      ) {
+        this.#roll();
+      }
       if (!this.#tryWrite(frame)) {
         this.#nextSeq += 1;
         this.#state = { ...this.#state, lost: this.#state.lost + 1, seq_floor: sample.seq };
