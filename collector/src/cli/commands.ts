@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import {
   describeZodError,
   type Host,
@@ -80,6 +81,8 @@ const WARNING_COLUMNS: Column<Warning>[] = [
   { title: 'ID', value: (w) => w.id, right: true },
   { title: 'STATUS', value: (w) => w.status },
   { title: 'TYPE', value: (w) => w.type },
+  { title: 'HOST', value: (w) => w.host_name },
+  { title: 'MONITOR', value: (w) => w.monitor_name },
   { title: 'TITLE', value: (w) => w.title },
   { title: 'COUNT', value: (w) => w.count, right: true },
   { title: 'LAST SEEN', value: (w) => ago(w.last_seen_at) },
@@ -295,9 +298,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     words: ['warnings', 'ack'],
     args: '<id>',
     summary: 'acknowledge a warning',
-    options: ['note'],
+    options: ['by', 'note'],
     run: async (api, p, o) => {
-      const warning = await api.ackWarning(idOf(one(p, 'warning id'), 'warning'), str(o, 'note'));
+      const by = str(o, 'by') ?? (userInfo().username || 'procwatch-cli');
+      const warning = await api.ackWarning(idOf(one(p, 'warning id'), 'warning'), by, str(o, 'note'));
       return { json: warning, text: `warning ${warning.id} acknowledged (${warning.title})` };
     },
   },

@@ -10,12 +10,13 @@ import {
   listOf,
   type Monitor,
   MonitorSchema,
-  OpsWarningStatusSchema,
-  OpsWarningTypeSchema,
   type Problem,
   ProblemSchema,
   type StatusList,
   StatusListSchema,
+  type Warning,
+  WarningPageSchema,
+  WarningSchema,
 } from '@procwatch/shared';
 import { z } from 'zod';
 
@@ -52,30 +53,8 @@ export class AdminApiError extends Error {
   }
 }
 
-/** An OpsWarning as the warnings API shows it (the fields the dashboard and CLI use). */
-export const WarningSchema = z.object({
-  id: z.number().int(),
-  type: OpsWarningTypeSchema,
-  status: OpsWarningStatusSchema,
-  hostServerId: z.number().int().nullable(),
-  processMonitorId: z.number().int().nullable(),
-  title: z.string(),
-  message: z.string(),
-  count: z.number().int(),
-  first_seen_at: z.string(),
-  last_seen_at: z.string(),
-  acknowledged_at: z.string().nullable().optional(),
-  acknowledged_by: z.string().nullable().optional(),
-  ack_note: z.string().nullable().optional(),
-  resolved_at: z.string().nullable().optional(),
-});
-/** A warning. */
-export type Warning = z.infer<typeof WarningSchema>;
-
-const WarningPageSchema = z.object({
-  items: z.array(WarningSchema),
-  next_cursor: z.string().nullable().optional(),
-});
+/** A warning as the API shows it. */
+export type { Warning };
 
 /** Answer to "check now": which path served it and the fresh sample, if one arrived in time. */
 export const CheckResultSchema = z
@@ -208,7 +187,13 @@ export class AdminApi {
       signal,
     ).then((r) => r.items);
   }
-  ackWarning(id: number, note?: string, signal?: AbortSignal): Promise<Warning> {
-    return this.#call(WarningSchema, 'POST', `/api/v1/warnings/${id}/ack`, note ? { note } : {}, signal);
+  ackWarning(id: number, by: string, note?: string, signal?: AbortSignal): Promise<Warning> {
+    return this.#call(
+      WarningSchema,
+      'POST',
+      `/api/v1/warnings/${id}/ack`,
+      { by, ...(note ? { note } : {}) },
+      signal,
+    );
   }
 }

@@ -154,3 +154,16 @@ export function createDashboard(options: DashboardOptions): Hono<DashboardEnv> {
   registerFormRoutes(app, { publicUrl: options.publicUrl });
   return app;
 }
+
+/**
+ * Mounts the dashboard on an app at `options.basePath` (default `/ui`), with `/ui/` redirecting to
+ * `/ui` (the app's router is strict about trailing slashes).
+ */
+export function mountDashboard(
+  app: { route: (path: string, sub: Hono<DashboardEnv>) => unknown; get: Hono['get'] },
+  options: DashboardOptions,
+): void {
+  const base = options.basePath ?? '/ui';
+  app.get(`${base}/`, (c) => c.redirect(base, 301));
+  app.route(base, createDashboard(options));
+}

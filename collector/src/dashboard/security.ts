@@ -2,10 +2,9 @@ import type { MiddlewareHandler } from 'hono';
 
 /** Paths inside the dashboard that a login may return to: its own pages only (no open redirect). */
 export function safeNext(base: string, next: string | undefined): string {
-  if (!next) return `${base}/`;
-  if (!next.startsWith(`${base}/`) || next.startsWith('//') || /[\\\u0000-\u001f]/.test(next))
-    return `${base}/`;
-  if (next.startsWith(`${base}/login`) || next.startsWith(`${base}/logout`)) return `${base}/`;
+  if (!next || next === base) return base;
+  if (!next.startsWith(`${base}/`) || next.startsWith('//') || /[\\\u0000-\u001f]/.test(next)) return base;
+  if (next.startsWith(`${base}/login`) || next.startsWith(`${base}/logout`)) return base;
   return next;
 }
 

@@ -10,6 +10,8 @@ export interface Session {
    * process's memory: a collector restart ends every session.
    */
   readonly apiToken: string;
+  /** Who is at the keyboard, as given at login (acknowledgements carry it); null if not given. */
+  readonly operator: string | null;
   readonly createdAt: number;
   lastSeenAt: number;
 }
@@ -59,7 +61,7 @@ export class SessionStore {
   }
 
   /** Starts a session; returns the cookie value (never stored) and the session. */
-  create(apiToken: string): { id: string; session: Session } {
+  create(apiToken: string, operator: string | null = null): { id: string; session: Session } {
     this.#sweep();
     while (this.#sessions.size >= this.#limits.maxSessions) {
       const oldest = this.#sessions.keys().next();
@@ -68,7 +70,13 @@ export class SessionStore {
     }
     const id = randomToken(32);
     const now = this.#now();
-    const session: Session = { csrfToken: randomToken(24), apiToken, createdAt: now, lastSeenAt: now };
+    const session: Session = {
+      csrfToken: randomToken(24),
+      apiToken,
+      operator,
+      createdAt: now,
+      lastSeenAt: now,
+    };
     this.#sessions.set(keyOf(id), session);
     return { id, session };
   }

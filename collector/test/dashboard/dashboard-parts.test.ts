@@ -232,7 +232,7 @@ describe('sessions and request checks', () => {
       '/uix',
       undefined,
     ]) {
-      expect(safeNext('/ui', bad)).toBe('/ui/');
+      expect(safeNext('/ui', bad)).toBe('/ui');
     }
   });
 

@@ -21,8 +21,11 @@ export const APP_JS = `
       const stamp = doc.querySelector('#updated');
       const mine = document.querySelector('#updated');
       if (stamp && mine) mine.textContent = stamp.textContent;
+      document.body.classList.remove('unreachable');
     } catch {
-      // Collector unreachable: keep showing the last page; the next tick tries again.
+      // Collector unreachable: keep the last page, say so loudly (a wall screen must not look
+      // fine while frozen), and try again on the next tick.
+      document.body.classList.add('unreachable');
     }
   };
   setInterval(tick, seconds * 1000);

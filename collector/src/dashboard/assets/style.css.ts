@@ -71,19 +71,19 @@ form.stack .field > label { font-weight: 600; }
 form.stack .hint { color: var(--muted); font-size: .85rem; }
 form.stack .error { color: #ff7b72; font-size: .9rem; font-weight: 600; }
 form.stack .field.invalid input, form.stack .field.invalid select, form.stack .field.invalid textarea { border-color: var(--bad); }
-form.stack .row { display: flex; gap: .8rem; flex-wrap: wrap; }
+form.stack .row { display: flex; gap: .8rem; flex-wrap: wrap; align-items: flex-start; }
 form.stack .row > .field { flex: 1 1 12rem; }
 .flash { padding: .7rem 1rem; border-radius: 8px; margin-bottom: 1rem; border: 1px solid var(--line); background: var(--panel); }
 .flash.error { border-color: var(--bad); color: #ff7b72; }
 .flash.ok { border-color: var(--ok); }
 .secret { font-family: ui-monospace, "DejaVu Sans Mono", monospace; background: var(--bg); padding: .5rem; border-radius: 6px;
   border: 1px dashed var(--warn); display: block; margin: .4rem 0; word-break: break-all; user-select: all; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(26rem, 1fr)); gap: .8rem; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(34rem, 1fr)); gap: .8rem; }
 figure.chart { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: .6rem; }
 figure.chart figcaption { color: var(--muted); font-size: .9rem; margin-bottom: .3rem; }
 figure.chart svg { width: 100%; height: auto; display: block; }
 svg .grid { stroke: var(--line); stroke-width: 1; }
-svg .axis { fill: var(--muted); font-size: 11px; }
+svg .axis { fill: var(--muted); font-size: 13px; }
 svg .line { fill: none; stroke: var(--accent); stroke-width: 2; stroke-linejoin: round; }
 svg .marker { stroke: var(--warn); stroke-width: 1.5; stroke-dasharray: 4 3; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; background: var(--panel);
@@ -91,5 +91,9 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1re
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 .login { max-width: 26rem; margin: 12vh auto; }
 .inline-actions { display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; margin: .5rem 0 1rem; }
+.inline-actions > * { margin-top: 0; margin-bottom: 0; }
+button, .button { line-height: 1.45; vertical-align: middle; font-size: 1rem; }
+body.unreachable header.top { background: #6e1b1b; }
+body.unreachable #updated::after { content: ' · collector unreachable'; color: #ffb3ad; font-weight: 700; }
 footer.bottom { color: var(--muted); font-size: .8rem; text-align: center; padding: 1rem; }
 `;

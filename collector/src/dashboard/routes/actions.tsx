@@ -59,7 +59,8 @@ export function registerActionRoutes(app: Hono<DashboardEnv>): void {
     const form = await c.req.parseBody();
     const note = typeof form.note === 'string' ? form.note.trim().slice(0, 500) : '';
     try {
-      const warning = await c.get('api').ackWarning(id, note || undefined);
+      const by = c.get('session').operator ?? 'dashboard';
+      const warning = await c.get('api').ackWarning(id, by, note || undefined);
       setFlash(c.get('session'), { kind: 'ok', text: `Acknowledged: ${warning.title}` });
     } catch (error) {
       if (!(error instanceof AdminApiError) || error.status === 401) throw error;

@@ -28,6 +28,13 @@ export interface AuthSettings {
 
 const MAX_TOKEN_LENGTH = 512;
 
+/** The optional "your name" of the login form: one line of at most 100 characters, else none. */
+export function operatorName(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const name = value.trim().slice(0, 100);
+  return name && !/[\u0000-\u001f\u007f]/.test(name) ? name : null;
+}
+
 /**
  * GET/POST /login. Before a session exists, the login form is protected by a double-submit token: a
  * random value both in a SameSite=Strict HttpOnly cookie and in the form, which must agree.
@@ -63,7 +70,7 @@ export function registerAuthRoutes(app: Hono<DashboardEnv>, auth: AuthSettings):
     if (!token || token.length > MAX_TOKEN_LENGTH || !(await auth.verifyToken(token))) {
       return loginPage(c, 401, next, 'That admin token is not valid.');
     }
-    const { id } = auth.sessions.create(token);
+    const { id } = auth.sessions.create(token, operatorName(form.operator));
     deleteCookie(c, LOGIN_COOKIE, { path: '/' });
     setCookie(c, sessionCookieName(auth.secure), id, cookieBase);
     return c.redirect(next, 303);

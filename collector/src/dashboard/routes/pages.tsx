@@ -107,23 +107,18 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
   app.get('/warnings', async (c) => {
     const api = c.get('api');
     const view: WarningView = c.req.query('view') === 'resolved' ? 'resolved' : 'open';
-    const [warnings, hosts, monitors] = await Promise.all([
+    const warnings =
       view === 'open'
-        ? unresolvedWarnings(api)
-        : api.listWarnings({ status: 'RESOLVED' }).catch((e: unknown) => {
+        ? await unresolvedWarnings(api)
+        : await api.listWarnings({ status: 'RESOLVED', limit: 200 }).catch((e: unknown) => {
             if (e instanceof AdminApiError && e.status === 404) return null;
             throw e;
-          }),
-      api.listHosts(),
-      api.listMonitors(),
-    ]);
+          });
     return c.html(
       <WarningsPage
         ctx={c.get('page')}
         view={view}
         warnings={warnings}
-        hostNames={new Map(hosts.map((h) => [h.id, h.name]))}
-        monitorNames={new Map(monitors.map((m) => [m.id, m.name]))}
         flash={takeFlash(c.get('session'))}
       />,
     );

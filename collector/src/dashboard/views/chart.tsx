@@ -1,6 +1,6 @@
 import { type ChartFrame, type ChartPoint, chartGeometry } from './chart-geometry.ts';
 
-const FRAME: ChartFrame = { width: 640, height: 170, padLeft: 56, padRight: 12, padTop: 12, padBottom: 26 };
+const FRAME: ChartFrame = { width: 640, height: 220, padLeft: 70, padRight: 14, padTop: 14, padBottom: 28 };
 
 /** Props of {@link LineChart}. */
 export interface LineChartProps {
@@ -28,7 +28,7 @@ export function LineChart(props: LineChartProps) {
         {g.yTicks.map((tick) => (
           <g>
             <line class="grid" x1={FRAME.padLeft} x2={FRAME.width - FRAME.padRight} y1={tick.y} y2={tick.y} />
-            <text class="axis" x={FRAME.padLeft - 6} y={tick.y + 4} text-anchor="end">
+            <text class="axis" x={FRAME.padLeft - 6} y={tick.y + 5} text-anchor="end">
               {props.format(tick.value)}
             </text>
           </g>

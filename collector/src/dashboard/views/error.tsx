@@ -8,7 +8,7 @@ export function ErrorPage(props: { base: string; status: number; text: string })
         <strong>{props.status === 404 ? 'Not found' : 'Error'}</strong>: {props.text}
       </div>
       <p>
-        <a href={`${props.base}/`}>Back to the overview</a>
+        <a href={props.base}>Back to the overview</a>
       </p>
     </BarePage>
   );

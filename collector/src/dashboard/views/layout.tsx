@@ -61,12 +61,12 @@ export function Layout(props: {
       </head>
       <body data-refresh={refresh > 0 ? String(refresh) : undefined}>
         <header class="top">
-          <a class="brand" href={`${ctx.base}/`}>
+          <a class="brand" href={ctx.base}>
             procwatch
           </a>
           <nav>
             {NAV.map(([key, path, label]) => (
-              <a href={`${ctx.base}${path || '/'}`} class={props.section === key ? 'current' : undefined}>
+              <a href={`${ctx.base}${path}`} class={props.section === key ? 'current' : undefined}>
                 {label}
               </a>
             ))}

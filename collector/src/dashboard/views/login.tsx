@@ -20,6 +20,11 @@ export function LoginPage(props: { base: string; csrfToken: string; error?: stri
             </span>
           ) : null}
         </div>
+        <div class="field">
+          <label for="operator">Your name</label>
+          <input id="operator" name="operator" type="text" autocomplete="name" maxlength={100} />
+          <span class="hint">Optional: acknowledgements you make carry it.</span>
+        </div>
         <button class="primary" type="submit">
           Log in
         </button>

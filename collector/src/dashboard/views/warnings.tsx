@@ -11,8 +11,6 @@ export function WarningsPage(props: {
   ctx: PageContext;
   view: WarningView;
   warnings: readonly Warning[] | null;
-  monitorNames: ReadonlyMap<number, string>;
-  hostNames: ReadonlyMap<number, string>;
   flash?: { kind: 'ok' | 'error'; text: string } | undefined;
 }) {
   const { ctx } = props;
@@ -70,13 +68,11 @@ export function WarningsPage(props: {
                   <td>
                     {w.processMonitorId ? (
                       <a href={`${ctx.base}/monitors/${w.processMonitorId}`}>
-                        {props.monitorNames.get(w.processMonitorId) ?? `monitor ${w.processMonitorId}`}
+                        {w.monitor_name ?? `monitor ${w.processMonitorId}`}
                       </a>
                     ) : null}
                     {w.hostServerId ? (
-                      <div class="muted">
-                        {props.hostNames.get(w.hostServerId) ?? `host ${w.hostServerId}`}
-                      </div>
+                      <div class="muted">{w.host_name ?? `host ${w.hostServerId}`}</div>
                     ) : null}
                   </td>
                   <td title={formatInstant(w.first_seen_at, ctx.timeZone)}>
