@@ -7,13 +7,15 @@ import { build, type Metafile } from 'esbuild';
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** Where `npm run build -w deploy` puts the agent: one file, nothing beside it. */
 export const AGENT_BUNDLE_PATH = join(REPO_ROOT, 'deploy', 'dist', 'procwatch-agent.mjs');
+/** The admin CLI as one file too, for operators' machines. */
+export const CLI_BUNDLE_PATH = join(REPO_ROOT, 'deploy', 'dist', 'procwatch.mjs');
 const AGENT_ENTRY = join(REPO_ROOT, 'agent', 'src', 'main.ts');
+const CLI_ENTRY = join(REPO_ROOT, 'collector', 'src', 'cli', 'procwatch.ts');
 
 // An ESM bundle of CommonJS dependencies (pino, pidusage, undici's internals) calls `require` for
 // node built-ins; ESM has none, so the banner makes one. `__filename`/`__dirname` are defined too for
 // CommonJS code that reads them, pointing at the bundle itself.
 const BANNER = [
-  '#!/usr/bin/env node',
   "import { createRequire as __pwCreateRequire } from 'node:module';",
   "import { fileURLToPath as __pwFileURLToPath } from 'node:url';",
   "import { dirname as __pwDirname } from 'node:path';",
@@ -45,7 +47,9 @@ function summarize(outfile: string, metafile: Metafile): BundleSummary {
   const packages = new Set(Object.keys(metafile.inputs).map(packageOf));
   const builtins = new Set<string>();
   for (const input of Object.values(metafile.inputs)) {
-    for (const imp of input.imports) if (imp.external) builtins.add(imp.path.replace(/^node:/, ''));
+    for (const imp of input.imports) {
+      if (imp.external && !imp.path.startsWith('<')) builtins.add(imp.path.replace(/^node:/, ''));
+    }
   }
   return {
     outfile,
@@ -58,15 +62,24 @@ function summarize(outfile: string, metafile: Metafile): BundleSummary {
 /**
  * Bundles the agent into one ESM file that runs with plain `node` ≥ 20: every dependency inlined,
  * only node built-ins external. ps-list's vendored binaries are Windows-only (on Linux it runs `ps`
- * and the agent prefers its own /proc reader), so nothing else is needed on disk.
+ * and the agent prefers its own /proc reader), and pino runs without transports (no worker files),
+ * so nothing else is needed on disk.
  */
-export async function buildAgentBundle(
+export function buildAgentBundle(
   options: { outfile?: string; minify?: boolean } = {},
 ): Promise<BundleSummary> {
-  const outfile = options.outfile ?? AGENT_BUNDLE_PATH;
+  return buildBundle(AGENT_ENTRY, options.outfile ?? AGENT_BUNDLE_PATH, options.minify ?? false);
+}
+
+/** Bundles the admin CLI (`procwatch`) the same way. */
+export function buildCliBundle(options: { outfile?: string; minify?: boolean } = {}): Promise<BundleSummary> {
+  return buildBundle(CLI_ENTRY, options.outfile ?? CLI_BUNDLE_PATH, options.minify ?? false);
+}
+
+async function buildBundle(entry: string, outfile: string, minify: boolean): Promise<BundleSummary> {
   await mkdir(dirname(outfile), { recursive: true });
   const result = await build({
-    entryPoints: [AGENT_ENTRY],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: 'node',
@@ -76,7 +89,7 @@ export async function buildAgentBundle(
     // Only built-ins may stay external: a bare package import left in the bundle would need a
     // node_modules beside it, which is exactly what the single file is meant to avoid.
     packages: 'bundle',
-    minify: options.minify ?? false,
+    minify,
     keepNames: true,
     legalComments: 'eof',
     sourcemap: false,
@@ -88,9 +101,11 @@ export async function buildAgentBundle(
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const summary = await buildAgentBundle({ minify: process.argv.includes('--minify') });
-  process.stdout.write(
-    `${relative(process.cwd(), summary.outfile)}: ${(summary.bytes / 1024).toFixed(0)} KiB\n` +
-      `  packages: ${summary.packages.join(', ')}\n  node built-ins: ${summary.builtins.join(', ')}\n`,
-  );
+  const minify = process.argv.includes('--minify');
+  for (const summary of [await buildAgentBundle({ minify }), await buildCliBundle({ minify })]) {
+    process.stdout.write(
+      `${relative(process.cwd(), summary.outfile)}: ${(summary.bytes / 1024).toFixed(0)} KiB\n` +
+        `  packages: ${summary.packages.join(', ')}\n  node built-ins: ${summary.builtins.join(', ')}\n`,
+    );
+  }
 }
