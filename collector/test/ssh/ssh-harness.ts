@@ -1,16 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { DEFAULT_COMPILED_CALENDAR } from '@procwatch/shared';
 import type { Kysely } from 'kysely';
+import type { CommandBus } from '../../src/commands/command-bus.ts';
 import type { Database } from '../../src/db/schema.ts';
 import type { CollectorHooks } from '../../src/ingest/hooks.ts';
 import { SampleStore } from '../../src/ingest/store-samples.ts';
 import { createLogger } from '../../src/logger.ts';
+import { REMOTE_SNAPSHOT_COMMAND } from '../../src/ssh/remote-command.ts';
+import { parseRemoteOutput } from '../../src/ssh/remote-output.ts';
 import type { SshCheckerDeps } from '../../src/ssh/ssh-checker.ts';
 import { SshPool } from '../../src/ssh/ssh-pool.ts';
+import { samplesFromSnapshot } from '../../src/ssh/ssh-samples.ts';
 import { SshSweeper } from '../../src/ssh/sweep-job.ts';
 import type { SshdFixture } from '../support/sshd.ts';
+
+const run = promisify(execFile);
 
 /** A process with a distinctive argv for the SSH checks to find; killed on dispose. */
 export async function startTarget(): Promise<{ child: ChildProcess; tag: string } & AsyncDisposable> {
@@ -104,4 +111,74 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * An agent stand-in speaking the collector's side of the protocol: heartbeats, takes commands
+ * from the command bus (the long-poll's source) and answers check_now with a real local check —
+ * the fixed snapshot command run through /bin/sh here, parsed and matched like the agent's —
+ * stored with source AGENT. (The real agent is exercised end to end by deploy's system tests.)
+ */
+export function startAgentStandIn(options: {
+  db: Kysely<Database>;
+  commands: CommandBus;
+  store: SampleStore;
+  hostId: number;
+}): AsyncDisposable & { readonly checksRun: number } {
+  const stop = new AbortController();
+  let seq = 0;
+  let checksRun = 0;
+  const beat = async () => {
+    await options.db
+      .updateTable('HostServer')
+      .set({ last_heartbeat_at: new Date() })
+      .where('id', '=', options.hostId)
+      .execute();
+  };
+  const heartbeats = setInterval(() => void beat().catch(() => {}), 300);
+  const loop = (async () => {
+    await beat();
+    while (!stop.signal.aborted) {
+      const commands = await options.commands.take(options.hostId, { waitMs: 1000, signal: stop.signal });
+      for (const command of commands) {
+        const monitors = await options.db
+          .selectFrom('ProcessMonitor')
+          .select([
+            'id',
+            'hostServerId',
+            'process_name',
+            'command_pattern',
+            'pid_file',
+            'check_interval',
+            'monitor_start_time',
+            'monitor_end_time',
+          ])
+          .where('id', 'in', command.processMonitorIds)
+          .execute();
+        const started = performance.now();
+        const checkedAt = new Date();
+        const { stdout } = await run('/bin/sh', ['-c', REMOTE_SNAPSHOT_COMMAND], {
+          maxBuffer: 64 * 1024 * 1024,
+        });
+        const snapshot = { processes: parseRemoteOutput(stdout), pidFiles: new Map() };
+        const samples = samplesFromSnapshot(monitors, snapshot, {
+          checkedAt,
+          durationMs: performance.now() - started,
+          calendar: DEFAULT_COMPILED_CALENDAR,
+        }).map(({ source: _source, ...s }) => ({ ...s, seq: ++seq }));
+        await options.store.store(samples, { hostServerId: options.hostId, source: 'AGENT' });
+        checksRun += 1;
+      }
+    }
+  })();
+  return {
+    get checksRun() {
+      return checksRun;
+    },
+    [Symbol.asyncDispose]: async () => {
+      stop.abort();
+      clearInterval(heartbeats);
+      await loop.catch(() => {});
+    },
+  };
 }
