@@ -93,7 +93,8 @@ describe('Spool', () => {
     const path = join(dir.path, segments(dir.path)[0]!);
     const bytes = readFileSync(path);
     const second = scanFrames(bytes).frames[1]!;
-    bytes[second.offset + FRAME_HEADER_BYTES + 5] ^= 0xff;
+    const at = second.offset + FRAME_HEADER_BYTES + 5;
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0xff, at);
     writeFileSync(path, bytes);
     // A well-framed record whose content is not a sample.
     appendFileSync(path, encodeFrame(4, Date.now(), Buffer.from('{"seq":4,"nonsense":true}')));
