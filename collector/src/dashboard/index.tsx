@@ -1,5 +1,6 @@
 import { type CompiledCalendar, DEFAULT_COMPILED_CALENDAR, tradeDay } from '@procwatch/shared';
-import { Hono } from 'hono';
+import { type Context, type Env, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { AdminApi, AdminApiError } from './admin-api.ts';
 import { APP_JS } from './assets/app.js.ts';
@@ -26,7 +27,7 @@ export interface DashboardOptions {
    * Answers an admin API request. In the collector this is the app's own `fetch`: the dashboard is a
    * client of the admin API, so validation, uniqueness and every other rule of the API apply to it.
    */
-  fetchApi: (request: Request) => Response | Promise<Response>;
+  fetchApi: (request: Request, env: unknown) => Response | Promise<Response>;
   /** Where the dashboard is mounted; default `/ui`. */
   basePath?: string;
   /** Mark cookies Secure (the collector serves TLS itself). */
@@ -38,13 +39,21 @@ export interface DashboardOptions {
   now?: () => Date;
   /** The collector URL agents should use, for the install hint after adding a host. */
   publicUrl?: string;
+  /** `mountDashboard` also sends `/` to the dashboard. */
+  redirectRoot?: boolean;
   /** Told about unexpected errors (the page shows a generic message, never a stack). */
   onError?: (error: unknown) => void;
 }
 
 const API_ORIGIN = 'http://procwatch.internal';
+const FORM_MAX_BYTES = 64 * 1024;
 
-function apiFor(fetchApi: DashboardOptions['fetchApi'], token: string): AdminApi {
+/**
+ * The admin API on behalf of one browser request: its token, and the request's own bindings and
+ * X-Forwarded-For, so that the API's per-address limits (failed logins) see the real client.
+ */
+function apiFor(fetchApi: DashboardOptions['fetchApi'], token: string, c: Context): AdminApi {
+  const forwardedFor = c.req.header('x-forwarded-for');
   return new AdminApi(async ({ method, path, body, signal }) => {
     const res = await fetchApi(
       new Request(`${API_ORIGIN}${path}`, {
@@ -53,10 +62,12 @@ function apiFor(fetchApi: DashboardOptions['fetchApi'], token: string): AdminApi
           authorization: `Bearer ${token}`,
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
         },
         ...(body === undefined ? {} : { body }),
         ...(signal ? { signal } : {}),
       }),
+      c.env,
     );
     return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() };
   });
@@ -72,18 +83,22 @@ export function createDashboard(options: DashboardOptions): Hono<DashboardEnv> {
     base,
     sessions,
     secure: options.secureCookies ?? false,
-    verifyToken: async (token) => {
+    verifyToken: async (token, c) => {
       try {
-        await apiFor(options.fetchApi, token).listHosts();
-        return true;
+        await apiFor(options.fetchApi, token, c).listHosts();
+        return 'valid';
       } catch (error) {
-        if (error instanceof AdminApiError && (error.status === 401 || error.status === 403)) return false;
+        if (error instanceof AdminApiError && (error.status === 401 || error.status === 403))
+          return 'invalid';
+        if (error instanceof AdminApiError && error.status === 429) return 'throttled';
         throw error;
       }
     },
   };
   const app = new Hono<DashboardEnv>();
   app.use('*', securityHeaders());
+  // Forms are small; anything bigger is not ours.
+  app.use('*', bodyLimit({ maxSize: FORM_MAX_BYTES, onError: (c) => c.text('form too large', 413) }));
 
   app.get('/assets/style.css', (c) => {
     c.header('Cache-Control', 'public, max-age=300');
@@ -121,7 +136,7 @@ export function createDashboard(options: DashboardOptions): Hono<DashboardEnv> {
       }
     }
     c.set('session', session);
-    c.set('api', apiFor(options.fetchApi, session.apiToken));
+    c.set('api', apiFor(options.fetchApi, session.apiToken, c));
     const at = now();
     c.set('page', {
       base,
@@ -159,11 +174,9 @@ export function createDashboard(options: DashboardOptions): Hono<DashboardEnv> {
  * Mounts the dashboard on an app at `options.basePath` (default `/ui`), with `/ui/` redirecting to
  * `/ui` (the app's router is strict about trailing slashes).
  */
-export function mountDashboard(
-  app: { route: (path: string, sub: Hono<DashboardEnv>) => unknown; get: Hono['get'] },
-  options: DashboardOptions,
-): void {
+export function mountDashboard<E extends Env>(app: Hono<E>, options: DashboardOptions): void {
   const base = options.basePath ?? '/ui';
   app.get(`${base}/`, (c) => c.redirect(base, 301));
+  if (options.redirectRoot) app.get('/', (c) => c.redirect(base, 302));
   app.route(base, createDashboard(options));
 }

@@ -22,8 +22,8 @@ export interface AuthSettings {
   readonly sessions: SessionStore;
   /** Cookies get Secure (the collector serves TLS). */
   readonly secure: boolean;
-  /** Whether an admin token is valid (asks the admin API). */
-  readonly verifyToken: (token: string) => Promise<boolean>;
+  /** Whether an admin token is valid (asks the admin API, which limits failures per address). */
+  readonly verifyToken: (token: string, c: Context) => Promise<'valid' | 'invalid' | 'throttled'>;
 }
 
 const MAX_TOKEN_LENGTH = 512;
@@ -43,7 +43,7 @@ export function registerAuthRoutes(app: Hono<DashboardEnv>, auth: AuthSettings):
   const cookieBase = { path: '/', httpOnly: true, sameSite: 'Strict', secure: auth.secure } as const;
   const loginPage = (
     c: Context<DashboardEnv>,
-    status: 200 | 401 | 403,
+    status: 200 | 401 | 403 | 429,
     next: string | undefined,
     error?: string,
   ) => {
@@ -67,9 +67,16 @@ export function registerAuthRoutes(app: Hono<DashboardEnv>, auth: AuthSettings):
       return loginPage(c, 403, next, 'The login form expired; please try again.');
     }
     const token = typeof form.token === 'string' ? form.token.trim() : '';
-    if (!token || token.length > MAX_TOKEN_LENGTH || !(await auth.verifyToken(token))) {
-      return loginPage(c, 401, next, 'That admin token is not valid.');
+    const verdict = token && token.length <= MAX_TOKEN_LENGTH ? await auth.verifyToken(token, c) : 'invalid';
+    if (verdict === 'throttled') {
+      return loginPage(
+        c,
+        429,
+        next,
+        'Too many failed attempts from this address; wait a minute and try again.',
+      );
     }
+    if (verdict === 'invalid') return loginPage(c, 401, next, 'That admin token is not valid.');
     const { id } = auth.sessions.create(token, operatorName(form.operator));
     deleteCookie(c, LOGIN_COOKIE, { path: '/' });
     setCookie(c, sessionCookieName(auth.secure), id, cookieBase);
