@@ -107,6 +107,8 @@ export type SampleBatch = z.infer<typeof SampleBatchSchema>;
 export const SampleBatchResultSchema = z.object({
   accepted: z.number().int().min(0),
   duplicates: z.number().int().min(0),
+  /** Samples older than the collector's retention: not stored, and not worth resending. */
+  expired: z.number().int().min(0).optional(),
 });
 /** Answer to a sample batch. */
 export type SampleBatchResult = z.infer<typeof SampleBatchResultSchema>;

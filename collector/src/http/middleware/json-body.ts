@@ -1,0 +1,132 @@
+import type { MiddlewareHandler } from 'hono';
+import { ApiError } from '../api-error.ts';
+import type { AppEnv } from '../app-env.ts';
+
+/** Limits of {@link jsonBody}. */
+export interface JsonBodyLimits {
+  /** Bytes on the wire (compressed or not). */
+  readonly maxBytes: number;
+  /** Bytes after gzip decoding. */
+  readonly maxDecodedBytes: number;
+}
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Deeper than any body of ours; refusing early keeps validation and logging cheap. */
+const MAX_DEPTH = 32;
+
+async function readLimited(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+  what: string,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => {});
+      throw ApiError.payloadTooLarge(`the ${what} exceeds ${max} bytes`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+async function gunzipLimited(bytes: Uint8Array<ArrayBuffer>, max: number): Promise<Uint8Array> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+  try {
+    return await readLimited(stream, max, 'decoded request body');
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw ApiError.badRequest('malformed_gzip', 'the request body is not valid gzip');
+  }
+}
+
+/**
+ * Finds what PostgreSQL cannot store or should not see: strings with NUL or lone surrogates, and
+ * nesting deeper than {@link MAX_DEPTH}. Iterative, so a deeply nested body cannot overflow the stack.
+ */
+function findBadJson(root: unknown): { path: string; message: string } | undefined {
+  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }];
+  const badString = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (badString(value))
+        return { path: path || '(root)', message: 'must not contain NUL or unpaired surrogates' };
+      continue;
+    }
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth >= MAX_DEPTH)
+      return { path: path || '(root)', message: `is nested deeper than ${MAX_DEPTH} levels` };
+    const entries = Array.isArray(value) ? value.entries() : Object.entries(value);
+    for (const [key, child] of entries) {
+      const childPath = path ? `${path}.${key}` : String(key);
+      if (typeof key === 'string' && badString(key)) {
+        return { path: path || '(root)', message: 'has a key with NUL or unpaired surrogates' };
+      }
+      stack.push({ value: child, path: childPath, depth: depth + 1 });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Reads a JSON request body with limits: 415 unless `application/json` (utf-8), 415 for a content
+ * coding other than gzip, 413 past `maxBytes` on the wire or `maxDecodedBytes` decoded (gzip bombs),
+ * 400 for bad gzip, bad UTF-8, malformed JSON, NUL or too deep. Leaves the text in Hono's body cache,
+ * where the route's zod validator reads it.
+ */
+export function jsonBody(limits: JsonBodyLimits): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const type = c.req.header('content-type');
+    if (type === undefined || !JSON_TYPE.test(type)) {
+      throw ApiError.unsupportedMediaType('unsupported_media_type', 'send Content-Type: application/json');
+    }
+    const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
+      throw ApiError.unsupportedMediaType(
+        'unsupported_content_encoding',
+        'only gzip content encoding is accepted',
+      );
+    }
+    const declared = Number(c.req.header('content-length'));
+    if (Number.isFinite(declared) && declared > limits.maxBytes) {
+      throw ApiError.payloadTooLarge(`the request body exceeds ${limits.maxBytes} bytes`);
+    }
+    const raw = c.req.raw.body
+      ? await readLimited(c.req.raw.body, limits.maxBytes, 'request body')
+      : new Uint8Array();
+    const bytes = encoding === 'identity' ? raw : await gunzipLimited(raw, limits.maxDecodedBytes);
+    if (bytes.byteLength > limits.maxDecodedBytes) {
+      throw ApiError.payloadTooLarge(`the request body exceeds ${limits.maxDecodedBytes} bytes`);
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw ApiError.badRequest('invalid_utf8', 'the request body is not valid UTF-8');
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw ApiError.badRequest('malformed_json', 'the request body is not valid JSON');
+    }
+    const bad = findBadJson(value);
+    if (bad) throw ApiError.badRequest('invalid_json_value', `${bad.path} ${bad.message}`, [bad]);
+    // Hono's body cache holds promises at run time (its type says otherwise).
+    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
+    await next();
+  };
+}
