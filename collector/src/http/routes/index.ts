@@ -1,4 +1,3 @@
-import { metricsRoutes } from '../../metrics/metrics-route.ts';
 import type { RouteModule } from '../route-module.ts';
 import { agentCommandRoutes } from './agent-commands.ts';
 import { agentConfigRoutes } from './agent-config.ts';
@@ -10,10 +9,7 @@ import { healthRoutes } from './health.ts';
 import { hostRoutes } from './hosts.ts';
 import { monitorHistoryRoutes } from './monitor-history.ts';
 import { monitorRoutes } from './monitors.ts';
-import { muteRoutes } from './mutes.ts';
-import { notificationChannelRoutes } from './notification-channels.ts';
 import { statusRoutes } from './status.ts';
-import { warningRoutes } from './warnings.ts';
 
 /**
  * Every route group of the collector, registered in this order. Add yours with one line
@@ -30,9 +26,5 @@ export const routeModules: readonly RouteModule[] = [
   monitorRoutes,
   monitorHistoryRoutes,
   statusRoutes,
-  warningRoutes,
-  notificationChannelRoutes,
-  muteRoutes,
   docsRoutes,
-  metricsRoutes,
 ];
