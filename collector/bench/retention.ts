@@ -77,7 +77,7 @@ try {
             source, seq, process_count)
           SELECT 1 + i % ${monitorCount}, 'RUNNING', 1000 + i % ${monitorCount}, random() * 100, random() * 10,
             random() * 4096, 3600, ${from}::timestamptz, ${day},
-            ${from}::timestamptz + (i * ${stepMs}) * interval '1 millisecond', 2, gen_random_uuid(), 'AGENT', i, 1
+            ${from}::timestamptz + (i * ${stepMs}::float8) * interval '1 millisecond', 2, gen_random_uuid(), 'AGENT', i, 1
           FROM generate_series(${offset}::bigint, ${last}::bigint) i`.execute(db);
       }
     });
@@ -90,15 +90,18 @@ try {
   for (const r of size.rows)
     console.log(`${r.name}: ${(Number(r.bytes) / 1024 / 1024).toFixed(0)} MiB with indexes`);
 
+  // Each measurement starts right after a checkpoint, so that neither pays for the other's writes.
+  await sql`CHECKPOINT`.execute(db);
+  const tables = await listStatusPartitionTables(db);
+  const target = tables.find((t) => t.name === partitionName(DROP_DAY));
+  if (!target) throw new Error('the partition to drop is missing');
+  const [steps, dropMs] = await elapsed(() => dropStatusPartition(db, target));
+
+  await sql`CHECKPOINT`.execute(db);
   const { from, to } = partitionBounds(DELETE_DAY);
   const [deleted, deleteMs] = await elapsed(() =>
     sql`DELETE FROM "ProcessStatus" WHERE checked_at >= ${from} AND checked_at < ${to}`.execute(db),
   );
-
-  const tables = await listStatusPartitionTables(db);
-  const target = tables.find((t) => t.name === partitionName(DROP_DAY));
-  if (!target) throw new Error('the partition to drop is missing');
-  const [, dropMs] = await elapsed(() => dropStatusPartition(db, target));
 
   const remaining = await sql<{ n: number }>`SELECT count(*)::int AS n FROM "ProcessStatus"`.execute(db);
   console.log('');
@@ -106,7 +109,8 @@ try {
     `DELETE of one day (${Number(deleted.numAffectedRows).toLocaleString()} rows): ${seconds(deleteMs)}`,
   );
   console.log(
-    `DETACH CONCURRENTLY + DROP of one day (${rowsPerDay.toLocaleString()} rows): ${seconds(dropMs)}`,
+    `DETACH CONCURRENTLY + DROP of one day (${rowsPerDay.toLocaleString()} rows): ${seconds(dropMs)} ` +
+      `(detach ${seconds(steps.detachMs)}, drop ${seconds(steps.dropMs)})`,
   );
   console.log(`rows left: ${remaining.rows[0]?.n} (expected 0)`);
   console.log(

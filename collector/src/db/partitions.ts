@@ -121,14 +121,20 @@ export async function listStatusPartitionTables(db: Kysely<Database>): Promise<S
  * which only locks the detached table. Finishes an interrupted detach (`FINALIZE`) and drops a table
  * left detached by a crash. Works the same on PGlite (PostgreSQL 17 in WASM).
  */
-export async function dropStatusPartition(db: Kysely<Database>, table: StatusPartitionTable): Promise<void> {
+export async function dropStatusPartition(
+  db: Kysely<Database>,
+  table: StatusPartitionTable,
+): Promise<{ detachMs: number; dropMs: number }> {
   if (dayOfPartition(table.name) === undefined) throw new Error(`not a day partition: ${table.name}`);
   // The name is a validated ProcessStatus_pYYYYMMDD, never user text.
   const name = sql.table(table.name);
+  const started = performance.now();
   if (table.detachPending) {
     await sql`ALTER TABLE "ProcessStatus" DETACH PARTITION ${name} FINALIZE`.execute(db);
   } else if (table.attached) {
     await sql`ALTER TABLE "ProcessStatus" DETACH PARTITION ${name} CONCURRENTLY`.execute(db);
   }
+  const detached = performance.now();
   await sql`DROP TABLE IF EXISTS ${name}`.execute(db);
+  return { detachMs: detached - started, dropMs: performance.now() - detached };
 }

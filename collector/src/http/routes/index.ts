@@ -1,3 +1,4 @@
+import { dashboardRoutes } from '../../dashboard/route-module.ts';
 import type { RouteModule } from '../route-module.ts';
 import { agentCommandRoutes } from './agent-commands.ts';
 import { agentConfigRoutes } from './agent-config.ts';
@@ -27,4 +28,5 @@ export const routeModules: readonly RouteModule[] = [
   monitorHistoryRoutes,
   statusRoutes,
   docsRoutes,
+  dashboardRoutes,
 ];
