@@ -1,4 +1,6 @@
 import {
+  type FundAccount,
+  FundAccountSchema,
   type HistoryPage,
   HistoryPageSchema,
   type Host,
@@ -141,6 +143,12 @@ export class AdminApi {
   }
   rotateHostToken(id: number, signal?: AbortSignal): Promise<HostWithToken> {
     return this.#call(HostWithTokenSchema, 'POST', `/api/v1/hosts/${id}/rotate-token`, {}, signal);
+  }
+
+  listFundAccounts(signal?: AbortSignal): Promise<FundAccount[]> {
+    return this.#call(listOf(FundAccountSchema), 'GET', '/api/v1/fund-accounts', undefined, signal).then(
+      (r) => r.items,
+    );
   }
 
   listMonitors(query?: Query, signal?: AbortSignal): Promise<Monitor[]> {

@@ -75,7 +75,10 @@ export function registerFormRoutes(
   options: { publicUrl?: string | undefined },
 ): void {
   app.get('/monitors/new', async (c) => {
-    const hosts = await c.get('api').listHosts();
+    const [hosts, fundAccounts] = await Promise.all([
+      c.get('api').listHosts(),
+      c.get('api').listFundAccounts(),
+    ]);
     const host = idParam(c.req.query('host'));
     const values: FormValues = {
       active: 'on',
@@ -84,7 +87,14 @@ export function registerFormRoutes(
       ...(host ? { hostServerId: String(host) } : {}),
     };
     return c.html(
-      <MonitorFormPage ctx={c.get('page')} mode="create" hosts={hosts} values={values} errors={{}} />,
+      <MonitorFormPage
+        ctx={c.get('page')}
+        mode="create"
+        hosts={hosts}
+        fundAccounts={fundAccounts}
+        values={values}
+        errors={{}}
+      />,
     );
   });
 
@@ -104,12 +114,13 @@ export function registerFormRoutes(
         ({ errors, formError } = apiRefusal(error));
       }
     }
-    const hosts = await api.listHosts();
+    const [hosts, fundAccounts] = await Promise.all([api.listHosts(), api.listFundAccounts()]);
     return c.html(
       <MonitorFormPage
         ctx={page}
         mode="create"
         hosts={hosts}
+        fundAccounts={fundAccounts}
         values={values}
         errors={errors}
         formError={formError}
@@ -122,7 +133,11 @@ export function registerFormRoutes(
     const id = idParam(c.req.param('id'));
     if (id === undefined) return next();
     const api = c.get('api');
-    const [monitor, hosts] = await Promise.all([api.getMonitor(id), api.listHosts()]);
+    const [monitor, hosts, fundAccounts] = await Promise.all([
+      api.getMonitor(id),
+      api.listHosts(),
+      api.listFundAccounts(),
+    ]);
     const values = monitorValues(monitor, c.get('page').timeZone);
     return c.html(
       <MonitorFormPage
@@ -130,6 +145,7 @@ export function registerFormRoutes(
         mode="edit"
         monitorId={id}
         hosts={hosts}
+        fundAccounts={fundAccounts}
         values={values}
         errors={{}}
       />,
@@ -154,13 +170,14 @@ export function registerFormRoutes(
         ({ errors, formError } = apiRefusal(error));
       }
     }
-    const hosts = await api.listHosts();
+    const [hosts, fundAccounts] = await Promise.all([api.listHosts(), api.listFundAccounts()]);
     return c.html(
       <MonitorFormPage
         ctx={page}
         mode="edit"
         monitorId={id}
         hosts={hosts}
+        fundAccounts={fundAccounts}
         values={values}
         errors={errors}
         formError={formError}

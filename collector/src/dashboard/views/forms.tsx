@@ -1,10 +1,11 @@
-import { HOST_KEY_POLICIES, type Host, PROCESS_TYPES } from '@procwatch/shared';
+import { type FundAccount, HOST_KEY_POLICIES, type Host, PROCESS_TYPES } from '@procwatch/shared';
 import type { FormErrors, FormValues } from '../forms.ts';
 import { Field, Flash } from './components.tsx';
 import { Csrf, Layout, type PageContext } from './layout.tsx';
 
 function Text(props: {
   name: string;
+  list?: string;
   values: FormValues;
   errors: FormErrors;
   type?: string;
@@ -16,6 +17,7 @@ function Text(props: {
       id={props.name}
       name={props.name}
       type={props.type ?? 'text'}
+      list={props.list}
       value={props.values[props.name] ?? ''}
       placeholder={props.placeholder}
       required={props.required}
@@ -41,6 +43,7 @@ export function MonitorFormPage(props: {
   mode: 'create' | 'edit';
   monitorId?: number;
   hosts: readonly Host[];
+  fundAccounts: readonly FundAccount[];
   values: FormValues;
   errors: FormErrors;
   formError?: string | undefined;
@@ -78,7 +81,12 @@ export function MonitorFormPage(props: {
             </select>
           </Field>
           <Field name="fundAccountId" label="Fund account" error={e.fundAccountId} hint="required for TRADER">
-            <Text name="fundAccountId" values={v} errors={e} />
+            <Text name="fundAccountId" values={v} errors={e} list="fund-accounts" />
+            <datalist id="fund-accounts">
+              {props.fundAccounts.map((f) => (
+                <option value={f.account}>{f.name ?? f.account}</option>
+              ))}
+            </datalist>
           </Field>
         </div>
         <Field

@@ -1,0 +1,228 @@
+// zod-openapi extends zod's schemas when it loads; anything built from zod before that lacks
+// `.openapi()`. The collector's own entry points load it first; so does this test.
+import '@hono/zod-openapi';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dashboardRoutes } from '../../src/dashboard/route-module.ts';
+import { routeModules } from '../../src/http/routes/index.ts';
+import { batchOf, createTestApp, makeSample, type TestApp } from '../support/test-app.ts';
+import { csrfOf, FormClient } from './browser-client.ts';
+
+// The dashboard through the real collector app on a real (PGlite) database: it is a client of the
+// admin API, so every form goes through the API's validation and rules.
+const modules = routeModules.includes(dashboardRoutes) ? routeModules : [...routeModules, dashboardRoutes];
+
+describe('dashboard', () => {
+  let t: TestApp;
+  let hostId = 0;
+  const EVIL = '<script>alert("x")</script>';
+
+  beforeAll(async () => {
+    t = await createTestApp('pglite', { modules });
+    const host = await t.createHost({ name: `trade-01 ${EVIL}` });
+    hostId = host.id;
+    const monitor = await t.createMonitor(host.id, { name: `quote ${EVIL}` });
+    const res = await t.agent(
+      host.agent_token,
+      'POST',
+      '/agent/v1/samples',
+      batchOf([makeSample(monitor.id)]),
+    );
+    expect(res.status).toBe(200);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('sends a browser without a session to the login page, and back after logging in', async () => {
+    const browser = new FormClient(t.app);
+    const first = await browser.get('/ui/monitors?host=1');
+    expect(first.res.status).toBe(303);
+    expect(first.res.headers.get('location')).toBe('/ui/login?next=%2Fui%2Fmonitors%3Fhost%3D1');
+    const login = await browser.get('/ui/login?next=%2Fui%2Fmonitors%3Fhost%3D1');
+    expect(login.res.status).toBe(200);
+    expect(login.res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const loginCookie = login.res.headers.getSetCookie().find((c) => c.startsWith('pw_login='));
+    expect(loginCookie).toMatch(/HttpOnly/);
+    expect(loginCookie).toMatch(/SameSite=Strict/);
+
+    const wrong = await browser.post('/ui/login', {
+      _csrf: csrfOf(login.text),
+      token: 'not-the-admin-token-at-all',
+      next: '/ui/monitors?host=1',
+    });
+    expect(wrong.res.status).toBe(401);
+    expect(wrong.text).toContain('not valid');
+
+    const ok = await browser.post('/ui/login', {
+      _csrf: csrfOf(wrong.text),
+      token: t.adminToken,
+      next: '/ui/monitors?host=1',
+    });
+    expect(ok.res.status).toBe(303);
+    expect(ok.res.headers.get('location')).toBe('/ui/monitors?host=1');
+    const session = ok.res.headers.getSetCookie().find((c) => c.startsWith('pw_session='));
+    expect(session).toMatch(/HttpOnly/);
+    expect(session).toMatch(/SameSite=Strict/);
+    expect(session).toMatch(/Path=\//);
+    expect(session).not.toMatch(/Secure/);
+    expect((await browser.get('/ui')).res.status).toBe(200);
+  });
+
+  it('refuses a login form without its double-submit token, and never redirects off-site', async () => {
+    const browser = new FormClient(t.app);
+    await browser.get('/ui/login');
+    const forged = await browser.post('/ui/login', { _csrf: 'forged', token: t.adminToken });
+    expect(forged.res.status).toBe(403);
+    expect(browser.cookies.has('pw_session')).toBe(false);
+    const login = await browser.get('/ui/login');
+    const res = await browser.post('/ui/login', {
+      _csrf: csrfOf(login.text),
+      token: t.adminToken,
+      next: 'https://evil.example/',
+    });
+    expect(res.res.headers.get('location')).toBe('/ui');
+  });
+
+  it('shows hosts and monitors with every name escaped', async () => {
+    const browser = new FormClient(t.app);
+    await browser.login(t.adminToken);
+    for (const path of ['/ui', '/ui/monitors', '/ui/hosts']) {
+      const page = await browser.get(path);
+      expect(page.res.status, path).toBe(200);
+      expect(page.text, path).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+      expect(page.text, path).not.toContain(EVIL);
+    }
+    const monitors = await browser.get(`/ui/monitors?host=${hostId}&status=RUNNING`);
+    expect(monitors.text).toMatch(/data-status="RUNNING"/);
+  });
+
+  it('shows a monitor with its charts and recent samples', async () => {
+    const browser = new FormClient(t.app);
+    await browser.login(t.adminToken);
+    const list = await browser.get('/ui/monitors');
+    const id = /href="\/ui\/monitors\/(\d+)"/.exec(list.text)?.[1];
+    const detail = await browser.get(`/ui/monitors/${id}`);
+    expect(detail.res.status).toBe(200);
+    expect(detail.text).toContain('<svg');
+    expect(detail.text).toContain('<polyline');
+    expect(detail.text).toContain('Recent samples');
+    expect((await browser.get('/ui/monitors/999999')).res.status).toBe(404);
+  });
+
+  it('puts validation errors beside the fields and keeps what was typed', async () => {
+    const browser = new FormClient(t.app);
+    const csrf = await browser.login(t.adminToken);
+    const res = await browser.post('/ui/monitors/new', {
+      _csrf: csrf,
+      name: 'trader <b>7</b>',
+      hostServerId: String(hostId),
+      process_type: 'TRADER',
+      command_pattern: '([unclosed',
+      check_interval: '0',
+      active: 'on',
+    });
+    expect(res.res.status).toBe(400);
+    const field = (name: string) =>
+      new RegExp(`data-field="${name}"[\\s\\S]*?class="error"[^>]*>([^<]+)<`).exec(res.text)?.[1];
+    expect(field('command_pattern')).toMatch(/regular expression/);
+    expect(field('fundAccountId')).toMatch(/TRADER/);
+    expect(field('check_interval')).toMatch(/at least 1/);
+    expect(res.text).toContain('value="trader &lt;b&gt;7&lt;/b&gt;"');
+    expect(res.text).toContain('value="([unclosed"');
+  });
+
+  it('adds, edits and disables a monitor through the forms; the API agrees', async () => {
+    const browser = new FormClient(t.app);
+    const csrf = await browser.login(t.adminToken);
+    const fields = {
+      _csrf: csrf,
+      name: 'XTP trader 001',
+      hostServerId: String(hostId),
+      process_type: 'TRADER',
+      fundAccountId: 'account001',
+      command_pattern: 'trader_tools.*account001',
+      check_interval: '30',
+      session_windows: '08:45-15:30, 20:45-02:35',
+      active: 'on',
+    };
+    const unknownAccount = await browser.post('/ui/monitors/new', fields);
+    expect(unknownAccount.res.status).toBe(400);
+    expect(unknownAccount.text).toMatch(
+      /data-field="fundAccountId"[\s\S]*?class="error"[^>]*>no fund account/,
+    );
+    expect((await t.admin('POST', '/api/v1/fund-accounts', { account: 'account001' })).status).toBe(201);
+    const created = await browser.post('/ui/monitors/new', fields);
+    expect(created.res.status, created.text).toBe(303);
+    const id = Number(/\/ui\/monitors\/(\d+)$/.exec(created.res.headers.get('location') ?? '')?.[1]);
+    const stored = await (await t.admin('GET', `/api/v1/monitors/${id}`)).json();
+    expect(stored).toMatchObject({
+      name: 'XTP trader 001',
+      check_interval: 30,
+      session_windows: ['08:45-15:30', '20:45-02:35'],
+    });
+
+    const duplicate = await browser.post('/ui/monitors/new', { ...fields, name: 'another' });
+    expect(duplicate.res.status).toBe(400);
+    expect(duplicate.text).toContain('Another monitor already has this host, fund account and type');
+
+    const edit = await browser.get(`/ui/monitors/${id}/edit`);
+    expect(edit.text).toContain('value="trader_tools.*account001"');
+    const saved = await browser.post(`/ui/monitors/${id}/edit`, { ...fields, check_interval: '15' });
+    expect(saved.res.status).toBe(303);
+    const disabled = await browser.post(`/ui/monitors/${id}/active`, { _csrf: csrf, active: 'false' });
+    expect(disabled.res.status).toBe(303);
+    expect(await (await t.admin('GET', `/api/v1/monitors/${id}`)).json()).toMatchObject({
+      check_interval: 15,
+      active: false,
+    });
+  });
+
+  it('adds a host and shows its agent token once', async () => {
+    const browser = new FormClient(t.app);
+    const csrf = await browser.login(t.adminToken);
+    const bad = await browser.post('/ui/hosts/new', {
+      _csrf: csrf,
+      name: 'h',
+      address: '-oProxyCommand=x',
+      ssh_port: '22',
+    });
+    expect(bad.res.status).toBe(400);
+    expect(bad.text).toMatch(/data-field="address"[\s\S]*?class="error"[^>]*>must be a host name/);
+    const res = await browser.post('/ui/hosts/new', {
+      _csrf: csrf,
+      name: 'quote-02',
+      address: '10.0.0.2',
+      ssh_port: '22',
+      active: 'on',
+    });
+    expect(res.res.status).toBe(200);
+    const token = /data-agent-token[^>]*>([^<]+)</.exec(res.text)?.[1]?.trim();
+    expect(token).toBeTruthy();
+    const config = await t.agent(token ?? '', 'GET', '/agent/v1/config');
+    expect(config.status).toBe(200);
+  });
+
+  it('refuses state changes without the CSRF token or from another site', async () => {
+    const browser = new FormClient(t.app);
+    const csrf = await browser.login(t.adminToken);
+    const noToken = await browser.post('/ui/hosts/new', { name: 'x1', address: '10.0.0.9' });
+    expect(noToken.res.status).toBe(403);
+    const crossSite = await browser.post(
+      '/ui/hosts/new',
+      { _csrf: csrf, name: 'x2', address: '10.0.0.9' },
+      { origin: 'https://evil.example' },
+    );
+    expect(crossSite.res.status).toBe(403);
+    const hosts = (await (await t.admin('GET', '/api/v1/hosts')).json()) as { items: { name: string }[] };
+    expect(hosts.items.map((h) => h.name)).not.toContain('x1');
+    expect(hosts.items.map((h) => h.name)).not.toContain('x2');
+  });
+
+  it('ends the session at logout', async () => {
+    const browser = new FormClient(t.app);
+    const csrf = await browser.login(t.adminToken);
+    const out = await browser.post('/ui/logout', { _csrf: csrf });
+    expect(out.res.status).toBe(303);
+    expect((await browser.get('/ui')).res.status).toBe(303);
+  });
+});
