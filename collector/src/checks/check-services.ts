@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { CommandBus } from '../commands/command-bus.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import { CpuHistory } from '../ssh/cpu-usage.ts';
 import type { SshCheckerDeps } from '../ssh/ssh-checker.ts';
 import type { SshConfig } from '../ssh/ssh-config.ts';
 import { SSH_POOL_DEFAULTS, SshPool } from '../ssh/ssh-pool.ts';
@@ -69,6 +70,7 @@ export function createCheckServices(deps: CheckServiceDeps): CheckServices {
       commandTimeoutMs: config.commandTimeoutMs,
       log,
       now: deps.clock,
+      cpuHistory: new CpuHistory(),
     };
     sweeper = new SshSweeper({
       db: deps.db,

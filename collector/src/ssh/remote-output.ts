@@ -1,5 +1,6 @@
 import { type ProcessEntry, ProcessEntrySchema, processTreePids } from '@procwatch/shared';
 import { z } from 'zod';
+import { type CpuReading, cpuPercentBetween } from './cpu-usage.ts';
 import { MARKER_PREFIX, REMOTE_FORMAT_VERSION } from './remote-command.ts';
 
 // Parses what REMOTE_SNAPSHOT_COMMAND printed. Every line is validated by a zod schema of its
@@ -12,8 +13,13 @@ export interface RemoteSnapshot {
   readonly entries: ProcessEntry[];
   /** Our own ssh session (its sshd processes, the shell, ps, cat…): never matched. */
   readonly excludePids: ReadonlySet<number>;
-  /** CPU % per pid over the snapshot interval (100 = one core); absent when not measurable. */
+  /**
+   * CPU % per pid over the command's own sampling interval (100 = one core); empty when the
+   * command took one snapshot only (then compare {@link cpuReading} with the previous one).
+   */
   readonly cpuPercent: ReadonlyMap<number, number>;
+  /** CPU times at the (last) snapshot, for the next check's interval. */
+  readonly cpuReading: CpuReading;
   readonly memTotalBytes: number | null;
   /** The host's uptime at the second snapshot, seconds (for uptimes without clock skew). */
   readonly hostUptimeS: number;
@@ -133,6 +139,8 @@ export function unescapeLs(text: string): string {
 
 const SECTIONS = ['meminfo', 'btime', 'stat1', 'stat2', 'exe', 'ps', 'end'] as const;
 type Section = (typeof SECTIONS)[number];
+/** Sections only some command variants print. */
+const OPTIONAL_SECTIONS: ReadonlySet<Section> = new Set(['stat1', 'exe']);
 const HEADERS = ['format', 'self', 'clk', 'page'] as const;
 type Header = (typeof HEADERS)[number];
 
@@ -169,7 +177,8 @@ export function parseRemoteOutput(text: string): RemoteSnapshot {
     throw new RemoteOutputError(`unknown output format ${JSON.stringify(format.slice(0, 20))}`);
   }
   for (const s of SECTIONS) {
-    if (!sections.has(s)) throw new RemoteOutputError(`the output lacks its ${s} section (truncated?)`);
+    if (!sections.has(s) && !OPTIONAL_SECTIONS.has(s))
+      throw new RemoteOutputError(`the output lacks its ${s} section (truncated?)`);
   }
   const self = headerNumber.safeParse(headers.get('self'));
   if (!self.success) throw new RemoteOutputError('the output does not name the remote shell');
@@ -197,23 +206,29 @@ export function parseRemoteOutput(text: string): RemoteSnapshot {
   const btime = parseAll(BtimeLine, sections.get('btime')!)[0];
   if (btime === undefined) throw new RemoteOutputError('the output lacks the boot time');
 
+  const readingOf = (uptimeS: number, stats: ReadonlyMap<number, StatRecord>): CpuReading => ({
+    uptimeS,
+    clockTicks: clkTck,
+    bootTimeMs: btime * 1000,
+    processes: stats,
+  });
   const snapshot = (lines: string[]) => {
     const [first, ...rest] = lines;
     const uptime = UptimeLine.safeParse(first ?? '');
     if (!uptime.success) throw new RemoteOutputError('a /proc snapshot lacks /proc/uptime');
     return { uptimeS: uptime.data, stats: new Map(parseAll(StatLine, rest).map((s) => [s.pid, s])) };
   };
-  const first = snapshot(sections.get('stat1')!);
+  const stat1 = sections.get('stat1');
+  const first = stat1 ? snapshot(stat1) : undefined;
   const second = snapshot(sections.get('stat2')!);
-  const exes = new Map(parseAll(ExeLine, sections.get('exe')!).map((e) => [e.pid, e.exe]));
+  const exes = new Map(parseAll(ExeLine, sections.get('exe') ?? []).map((e) => [e.pid, e.exe]));
   const psRows = parseAll(PsLine, sections.get('ps')!);
   const trailing = sections.get('end')!;
   malformedLines += trailing.length;
 
   const entries: ProcessEntry[] = [];
-  const cpuPercent = new Map<number, number>();
   const argsByPid = new Map<number, string>();
-  const intervalS = second.uptimeS - first.uptimeS;
+  const cpuTimes = new Map<number, { startTicks: number; cpuTicks: number }>();
   for (const row of psRows) {
     const stat = second.stats.get(row.pid);
     // Started after the /proc snapshot or gone before ps: not measurable consistently; skip.
@@ -239,17 +254,22 @@ export function parseRemoteOutput(text: string): RemoteSnapshot {
       continue;
     }
     entries.push(entry.data);
-    const before: StatRecord | undefined = first.stats.get(row.pid);
-    if (before && before.startTicks === stat.startTicks && intervalS > 0) {
-      const busyS = Math.max(0, stat.cpuTicks - before.cpuTicks) / clkTck;
-      cpuPercent.set(row.pid, Math.round((busyS / intervalS) * 1000) / 10);
-    }
+    cpuTimes.set(stat.pid, { startTicks: stat.startTicks, cpuTicks: stat.cpuTicks });
   }
+  const bootTimeMs = btime * 1000;
+  const cpuReading: CpuReading = {
+    uptimeS: second.uptimeS,
+    clockTicks: clkTck,
+    bootTimeMs,
+    processes: cpuTimes,
+  };
+  const cpuPercent = first ? cpuPercentBetween(readingOf(first.uptimeS, first.stats), cpuReading) : new Map();
 
   return {
     entries,
     excludePids: sessionPids(entries, argsByPid, self.data),
     cpuPercent,
+    cpuReading,
     memTotalBytes,
     hostUptimeS: second.uptimeS,
     bootTime: new Date(btime * 1000),

@@ -1,5 +1,9 @@
 import { PID_FILE_READ_MAX_BYTES, type PidFileRead } from '@procwatch/shared';
-import { REMOTE_OUTPUT_MAX_BYTES, REMOTE_SNAPSHOT_COMMAND } from './remote-command.ts';
+import {
+  REMOTE_OUTPUT_MAX_BYTES,
+  type RemoteCommandVariant,
+  remoteSnapshotCommand,
+} from './remote-command.ts';
 import { parseRemoteOutput, RemoteOutputError, type RemoteSnapshot } from './remote-output.ts';
 import type { SshConnection } from './ssh-connection.ts';
 import { SshError } from './ssh-error.ts';
@@ -17,11 +21,11 @@ export interface HostSnapshot {
 export async function readHostSnapshot(
   connection: SshConnection,
   pidFilePaths: readonly string[],
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: { timeoutMs: number; variant: RemoteCommandVariant; signal?: AbortSignal },
 ): Promise<HostSnapshot> {
   const unique = [...new Set(pidFilePaths)];
   const [output, reads] = await Promise.all([
-    connection.exec(REMOTE_SNAPSHOT_COMMAND, {
+    connection.exec(remoteSnapshotCommand(options.variant), {
       timeoutMs: options.timeoutMs,
       maxBytes: REMOTE_OUTPUT_MAX_BYTES,
       signal: options.signal,

@@ -2,6 +2,7 @@ import { type CompiledCalendar, errorMessage } from '@procwatch/shared';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import { type CpuHistory, cpuPercentBetween } from './cpu-usage.ts';
 import { readHostSnapshot } from './remote-snapshot.ts';
 import { SshError } from './ssh-error.ts';
 import type { SshPool } from './ssh-pool.ts';
@@ -19,6 +20,8 @@ export interface SshCheckerDeps {
   readonly commandTimeoutMs: number;
   readonly log: Logger;
   readonly now?: () => Date;
+  /** Each host's last CPU reading: CPU % over the check interval, no pause in the command. */
+  readonly cpuHistory?: CpuHistory;
 }
 
 /** The samples of one host check and how it went. */
@@ -53,11 +56,22 @@ export async function checkHostOverSsh(
   const pidFiles = monitors.flatMap((m) => (m.pid_file ? [m.pid_file] : []));
   try {
     const target = sshTargetOf(host, deps.defaultUser, deps.db);
-    const snapshot = await deps.pool.use(
+    const previous = deps.cpuHistory?.get(host.id);
+    const variant = { sampleCpu: previous === undefined, exe: monitors.some((m) => m.process_name) };
+    let snapshot = await deps.pool.use(
       target,
-      (connection) => readHostSnapshot(connection, pidFiles, { timeoutMs: deps.commandTimeoutMs, signal }),
+      (connection) =>
+        readHostSnapshot(connection, pidFiles, { timeoutMs: deps.commandTimeoutMs, variant, signal }),
       { signal },
     );
+    const reading = snapshot.processes.cpuReading;
+    if (previous && !variant.sampleCpu) {
+      snapshot = {
+        ...snapshot,
+        processes: { ...snapshot.processes, cpuPercent: cpuPercentBetween(previous, reading) },
+      };
+    }
+    deps.cpuHistory?.set(host.id, reading);
     const { malformedLines, malformedSamples } = snapshot.processes;
     if (malformedLines > 0) {
       deps.log.warn(

@@ -39,7 +39,11 @@ export interface SweepSummary {
   hostsFailed: number;
   samplesStored: number;
   malformedLines: number;
+  /** The first few failures, `host <id>: <message>`. */
+  errors: string[];
 }
+
+const SUMMARY_ERRORS_MAX = 5;
 
 /**
  * The heartbeat watchdog's SSH sweep: every `pollMs`, finds the hosts whose agent went silent,
@@ -96,6 +100,7 @@ export class SshSweeper {
       hostsFailed: 0,
       samplesStored: 0,
       malformedLines: 0,
+      errors: [],
     };
     try {
       const capacity = this.#deps.maxInFlight - this.#inFlight.size;
@@ -132,7 +137,11 @@ export class SshSweeper {
 
   #launch(plan: SweepPlan, summary: SweepSummary, signal: AbortSignal): Promise<void> {
     const hostId = plan.host.id;
-    const sweep = this.#sweepHost(plan, summary, signal).finally(() => this.#inFlight.delete(hostId));
+    // A signal of its own per host: hundreds of sweeps each listening on the tick's signal would
+    // pass Node's listener warning threshold.
+    const sweep = this.#sweepHost(plan, summary, AbortSignal.any([signal])).finally(() =>
+      this.#inFlight.delete(hostId),
+    );
     this.#inFlight.set(hostId, sweep);
     return sweep;
   }
@@ -146,6 +155,7 @@ export class SshSweeper {
       if (result.error) {
         summary.hostsFailed += 1;
         failure = result.error.message;
+        if (summary.errors.length < SUMMARY_ERRORS_MAX) summary.errors.push(`host ${host.id}: ${failure}`);
       } else {
         summary.hostsChecked += 1;
       }
@@ -155,6 +165,7 @@ export class SshSweeper {
       failure = errorMessage(error);
       if (!signal.aborted) {
         summary.hostsFailed += 1;
+        if (summary.errors.length < SUMMARY_ERRORS_MAX) summary.errors.push(`host ${host.id}: ${failure}`);
         this.#deps.log.error({ hostId: host.id, err: error }, 'SSH sweep of a host failed');
       }
     } finally {

@@ -4,7 +4,12 @@ import { promisify } from 'node:util';
 import { matchMonitor } from '@procwatch/shared';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MARKER_PREFIX, REMOTE_SNAPSHOT_COMMAND } from '../../src/ssh/remote-command.ts';
+import { cpuPercentBetween } from '../../src/ssh/cpu-usage.ts';
+import {
+  MARKER_PREFIX,
+  REMOTE_SNAPSHOT_COMMAND,
+  remoteSnapshotCommand,
+} from '../../src/ssh/remote-command.ts';
 import { parseRemoteOutput, RemoteOutputError, unescapeLs } from '../../src/ssh/remote-output.ts';
 
 const run = promisify(execFile);
@@ -53,6 +58,22 @@ describe('parseRemoteOutput', () => {
     expect(own.status).toBe('NOT_FOUND');
     const unfiltered = matchMonitor(snapshot.entries, { command_pattern: '@@procwatch:' });
     expect(unfiltered.processCount).toBeGreaterThan(0);
+  });
+
+  it('parses the variants without the CPU pause and the executables', async () => {
+    const command = remoteSnapshotCommand({ sampleCpu: false, exe: false });
+    expect(command).not.toContain('sleep');
+    const text = (await run('/bin/sh', ['-c', command], { maxBuffer: 64 * 1024 * 1024 })).stdout;
+    const snapshot = parseRemoteOutput(text);
+    expect(snapshot.malformedLines).toBe(0);
+    expect(snapshot.cpuPercent.size).toBe(0);
+    const entry = snapshot.entries.find((e) => e.pid === child.pid);
+    expect(entry?.exe).toBeNull();
+    expect(entry?.cmdline).toContain(tag);
+    // Against the earlier snapshot: CPU over the interval between the two commands.
+    const before = parseRemoteOutput(output).cpuReading;
+    const cpu = cpuPercentBetween(before, snapshot.cpuReading);
+    expect(cpu.get(child.pid!)).toBeGreaterThanOrEqual(0);
   });
 
   it('counts malformed lines in every section and keeps going', () => {

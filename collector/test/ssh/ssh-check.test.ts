@@ -6,6 +6,7 @@ import { DEFAULT_COMPILED_CALENDAR } from '@procwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.ts';
 import { createLogger } from '../../src/logger.ts';
+import { CpuHistory } from '../../src/ssh/cpu-usage.ts';
 import { hostKeyFingerprint } from '../../src/ssh/host-key.ts';
 import { readHostSnapshot } from '../../src/ssh/remote-snapshot.ts';
 import { checkHostOverSsh, type SshCheckerDeps } from '../../src/ssh/ssh-checker.ts';
@@ -79,6 +80,7 @@ describe.skipIf(unavailable)('SSH check against a real sshd', () => {
       calendar: DEFAULT_COMPILED_CALENDAR,
       commandTimeoutMs: 30_000,
       log: createLogger('silent'),
+      cpuHistory: new CpuHistory(),
     };
     child = spawn(process.execPath, ['-e', 'setInterval(()=>{},1e3)', hostile], { stdio: 'ignore' });
     await new Promise((resolve) => child.once('spawn', resolve));
@@ -118,6 +120,31 @@ describe.skipIf(unavailable)('SSH check against a real sshd', () => {
     expect(second.samples[0]).toMatchObject({ status: 'RUNNING', pid: child.pid, start_time: r!.start_time });
     await sshd.waitUntil(() => sshd.commandSessions() === commands + 1);
     expect(sshd.acceptedLogins()).toBe(logins);
+  });
+
+  it('measures CPU over an interval: within the command first, then since the previous check', async () => {
+    const busy = spawn(process.execPath, ['-e', 'for(;;){}', `${tag}-busy`], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => busy.once('spawn', resolve));
+      const monitors = [
+        monitor({ command_pattern: `${escapeRegExp(tag)}-busy` }),
+        monitor({ command_pattern: `${escapeRegExp(tag)} ` }),
+      ];
+      const fresh = { ...deps, cpuHistory: new CpuHistory() };
+      const commands = sshd.commandSessions();
+      for (const round of [1, 2]) {
+        const [hot, idle] = (await checkHostOverSsh(fresh, host({ id: 50 }), monitors)).samples;
+        expect(hot!.pid, `round ${round}`).toBe(busy.pid);
+        expect(idle!.pid).toBe(child.pid);
+        // A loaded 2-core machine gives the busy loop an unknown share; an idle timer gets ~0.
+        expect(hot!.cpu_percent).toBeGreaterThan(idle!.cpu_percent!);
+        expect(idle!.cpu_percent).toBeLessThan(5);
+      }
+      // Two checks, two commands: the second measured since the first (no pause of its own).
+      await sshd.waitUntil(() => sshd.commandSessions() >= commands + 2);
+    } finally {
+      busy.kill('SIGKILL');
+    }
   });
 
   it('reads PID files over SFTP: a live PID is RUNNING, a dead one STOPPED', async () => {
@@ -232,7 +259,9 @@ describe.skipIf(unavailable)('SSH check against a real sshd', () => {
 
   it('reconnects when the pooled connection dies', async () => {
     const target = sshTargetOf(host(), sshd.user, database.db);
-    const snapshot = await pool.use(target, (c) => readHostSnapshot(c, [], { timeoutMs: 30_000 }));
+    const snapshot = await pool.use(target, (c) =>
+      readHostSnapshot(c, [], { timeoutMs: 30_000, variant: { sampleCpu: false, exe: false } }),
+    );
     // Our own session's sshd processes (excluded from matching) serve this connection: end them.
     const session = snapshot.processes.entries.filter(
       (e) => snapshot.processes.excludePids.has(e.pid) && e.cmdline.startsWith('sshd'),

@@ -9,6 +9,7 @@ import type { Database } from '../../src/db/schema.ts';
 import type { CollectorHooks } from '../../src/ingest/hooks.ts';
 import { SampleStore } from '../../src/ingest/store-samples.ts';
 import { createLogger } from '../../src/logger.ts';
+import { CpuHistory } from '../../src/ssh/cpu-usage.ts';
 import { REMOTE_SNAPSHOT_COMMAND } from '../../src/ssh/remote-command.ts';
 import { parseRemoteOutput } from '../../src/ssh/remote-output.ts';
 import type { SshCheckerDeps } from '../../src/ssh/ssh-checker.ts';
@@ -74,6 +75,7 @@ export function sshCollector(
     commandTimeoutMs: 30_000,
     log,
     now: clock,
+    cpuHistory: new CpuHistory(),
   };
   const sweeper = new SshSweeper({
     db,
