@@ -25,6 +25,8 @@ export interface DatabaseHandle extends AsyncDisposable {
   readonly kind: 'postgres' | 'pglite';
   /** The PGlite instance, when embedded (for dumps in tests). */
   readonly pglite?: PGlite;
+  /** The pg pool, on PostgreSQL (its connection counts feed /metrics). */
+  readonly pool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -32,13 +34,19 @@ export interface DatabaseHandle extends AsyncDisposable {
 // numbers by default, and BigInt breaks JSON. Safe below 2^53, far above any id we will reach.
 const parseInt8 = (value: string) => Number.parseInt(value, 10);
 
-function handle(db: Kysely<Database>, kind: DatabaseHandle['kind'], cleanup: () => void, pglite?: PGlite) {
+function handle(
+  db: Kysely<Database>,
+  kind: DatabaseHandle['kind'],
+  cleanup: () => void,
+  pglite?: PGlite,
+  pool?: pg.Pool,
+) {
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= db.destroy().finally(cleanup);
     return closing;
   };
-  return { db, kind, pglite, close, [Symbol.asyncDispose]: close } satisfies DatabaseHandle;
+  return { db, kind, pglite, pool, close, [Symbol.asyncDispose]: close } satisfies DatabaseHandle;
 }
 
 /** Opens PostgreSQL when a URL is configured, else embedded PGlite guarded by a lock file. */
@@ -58,7 +66,7 @@ export async function createDatabase(config: DatabaseConfig): Promise<DatabaseHa
     // listener that would crash the process. The next query simply gets a fresh connection.
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return handle(db, 'postgres', () => {});
+    return handle(db, 'postgres', () => {}, undefined, pool);
   }
 
   let release = () => {};
