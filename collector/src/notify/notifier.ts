@@ -161,7 +161,8 @@ export function createNotifier(options: {
     if (error === null) {
       next = { status: 'DELIVERED' };
       summary.delivered += 1;
-    } else if (retry && delivery.attempts < settings.maxAttempts) {
+    } else if (retry && delivery.event !== 'test' && delivery.attempts < settings.maxAttempts) {
+      // A test is answered by its first attempt; retrying it later would only confuse whoever is watching.
       const delay = Math.max(
         settings.backoffBaseMs / 2,
         backoffDelay(delivery.attempts - 1, settings.backoffBaseMs, settings.backoffMaxMs),

@@ -53,6 +53,8 @@ export interface WarningEngine {
   runScheduleCheck(now: Date): Promise<EngineSummary>;
   /** AGENT_OFFLINE for every host (or these) at `now`. */
   runAgentOfflineCheck(now: Date, hostIds?: readonly number[]): Promise<EngineSummary>;
+  /** A heartbeat was stored: resolves the host's AGENT_OFFLINE at once instead of at the next check. */
+  heartbeatReceived(hostServerId: number, at: Date): Promise<void>;
 }
 
 function toDate(value: Date | string): Date {
@@ -209,5 +211,16 @@ export function createWarningEngine(options: WarningEngineOptions): WarningEngin
     return summaryOf(pending.length, changes);
   }
 
-  return { evaluateSamples, runScheduleCheck, runAgentOfflineCheck };
+  async function heartbeatReceived(hostServerId: number, at: Date): Promise<void> {
+    // One indexed lookup per heartbeat; the full check runs only for a host that has the warning open.
+    const open = await db
+      .selectFrom('OpsWarning')
+      .select('id')
+      .where('dedup_key', '=', `host:${hostServerId}:AGENT_OFFLINE`)
+      .where('status', '<>', 'RESOLVED')
+      .executeTakeFirst();
+    if (open !== undefined) await runAgentOfflineCheck(at, [hostServerId]);
+  }
+
+  return { evaluateSamples, runScheduleCheck, runAgentOfflineCheck, heartbeatReceived };
 }

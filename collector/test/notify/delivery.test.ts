@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.ts';
 import { testNotice } from '../../src/notify/notice.ts';
 import { createNotifier, type Notifier } from '../../src/notify/notifier.ts';
-import { enqueueTestNotification } from '../../src/notify/outbox.ts';
 import { createWarningEngine, type WarningEngine } from '../../src/warnings/engine.ts';
 import { DEFAULT_WARNING_SETTINGS } from '../../src/warnings/settings.ts';
 import { type EngineDb, engineDb } from '../../src/warnings/tables.ts';
@@ -179,10 +178,26 @@ describe.each(testBackends())('notifications on %s', (backend) => {
     expect(live.every((a) => a.ok && a.status_code !== null && a.status_code < 300)).toBe(true);
   });
 
+  /** Queues a warning message as the outbox does (test messages are never retried). */
+  const queueMessage = async (channelId: number, event: 'opened' | 'reminder') => {
+    const row = await db
+      .insertInto('NotificationDelivery')
+      .values({
+        channelId,
+        opsWarningId: null,
+        event,
+        payload: JSON.stringify({ ...testNotice('retry', new Date()), event }),
+        next_attempt_at: new Date(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return row.id;
+  };
+
   it('retries a failing channel with backoff and records each attempt', async () => {
     const channel = await addChannel('flaky', 'webhook', `${receiver.base}/webhook`, secrets.webhook);
     receiver.failNext('/webhook', 2);
-    const id = await enqueueTestNotification(db, channel.id, testNotice('flaky', new Date()), new Date());
+    const id = await queueMessage(channel.id, 'opened');
     notifier.wake();
     await waitFor(async () => {
       const row = await db
@@ -212,12 +227,7 @@ describe.each(testBackends())('notifications on %s', (backend) => {
       `${receiver.base}/dingtalk/robot/send?access_token=${secrets.dingtalkToken}`,
       'SECnot-the-right-secret',
     );
-    const id = await enqueueTestNotification(
-      db,
-      channel.id,
-      testNotice('wrong-secret', new Date()),
-      new Date(),
-    );
+    const id = await queueMessage(channel.id, 'reminder');
     notifier.wake();
     await waitFor(async () => {
       const row = await db
