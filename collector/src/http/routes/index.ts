@@ -10,7 +10,10 @@ import { healthRoutes } from './health.ts';
 import { hostRoutes } from './hosts.ts';
 import { monitorHistoryRoutes } from './monitor-history.ts';
 import { monitorRoutes } from './monitors.ts';
+import { muteRoutes } from './mutes.ts';
+import { notificationChannelRoutes } from './notification-channels.ts';
 import { statusRoutes } from './status.ts';
+import { warningRoutes } from './warnings.ts';
 
 /**
  * Every route group of the collector, registered in this order. Add yours with one line
@@ -27,6 +30,9 @@ export const routeModules: readonly RouteModule[] = [
   monitorRoutes,
   monitorHistoryRoutes,
   statusRoutes,
+  warningRoutes,
+  notificationChannelRoutes,
+  muteRoutes,
   docsRoutes,
   dashboardRoutes,
 ];
