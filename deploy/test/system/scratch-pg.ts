@@ -1,0 +1,16 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { PostgresServer } from './support/postgres-server.ts';
+const dir = mkdtempSync('/tmp/pw-pg-');
+const t0 = Date.now();
+const s = await PostgresServer.create(dir, 55432);
+console.log('started', Date.now() - t0);
+await s.createDatabase('s1');
+console.log(await s.query('s1', 'select current_database(), version()'));
+const c = await import('pg');
+const cl = new c.default.Client({ connectionString: s.socketUrl('s1') });
+await cl.connect(); console.log((await cl.query('select 1 as x')).rows); await cl.end();
+const t1 = Date.now();
+await s.stop('immediate'); console.log('stopped', Date.now() - t1, s.running);
+await s.start(); console.log('restarted', Date.now() - t1);
+await s.stop('fast');
+rmSync(dir, { recursive: true, force: true });
