@@ -8,6 +8,7 @@ import {
   partitionDaysAround,
   partitionName,
 } from '../../src/db/partitions.ts';
+import { SampleStore } from '../../src/ingest/store-samples.ts';
 import { createJobScheduler } from '../../src/jobs/job-scheduler.ts';
 import { createPartitionJob, runPartitionMaintenance } from '../../src/jobs/partition-job.ts';
 import { createRetentionJob, runRetention } from '../../src/jobs/retention-job.ts';
@@ -41,6 +42,7 @@ describe('planRetention', () => {
 describe.each(testBackends())('partitions and retention on %s', (backend) => {
   let database: DatabaseHandle;
   let monitorId: number;
+  let hostServerId: number;
 
   beforeAll(async () => {
     database = await openTestDatabase(backend);
@@ -55,6 +57,7 @@ describe.each(testBackends())('partitions and retention on %s', (backend) => {
       .returning('id')
       .executeTakeFirstOrThrow();
     monitorId = monitor.id;
+    hostServerId = host.id;
   });
   afterAll(() => database?.close());
 
@@ -135,10 +138,51 @@ describe.each(testBackends())('partitions and retention on %s', (backend) => {
     expect(await listStatusPartitions(database.db)).not.toContain('ProcessStatus_p20331105');
     // Without a partition PostgreSQL refuses the row (no DEFAULT partition, by design) …
     await expect(insertSample(far)).rejects.toThrow(/no partition/);
-    // … so the write path makes the day's partition first.
-    await runPartitionMaintenance(database.db, far, 0, 0);
-    await insertSample(far);
+    // … so the ingest path (the one SampleStore, agents and SSH alike) makes the day's partition first.
+    const store = new SampleStore({
+      db: database.db,
+      logger: log,
+      clock: () => far,
+      hooks: {},
+      retentionDays: 30,
+    });
+    const sample = {
+      sample_id: randomUUID(),
+      seq: 1,
+      processMonitorId: monitorId,
+      status: 'RUNNING' as const,
+      pid: 4242,
+      cpu_percent: 1,
+      memory_percent: 1,
+      memory_used_mb: 10,
+      uptime_seconds: 60,
+      start_time: new Date(far.getTime() - 60_000).toISOString(),
+      trade_day: '20331105',
+      checked_at: far.toISOString(),
+      check_duration_ms: 1,
+      error_message: null,
+      process_count: 1,
+    };
+    const result = await store.store([sample], { hostServerId, source: 'AGENT' });
+    expect(result).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(await listStatusPartitions(database.db)).toContain('ProcessStatus_p20331105');
     expect(await countBetween(far, new Date(far.getTime() + 1))).toBe(1);
+
+    // Retention (maybe on another collector) drops that day while this store still remembers it:
+    // the store notices the missing partition, makes it again, and the next sample is kept.
+    await runRetention(database.db, new Date(far.getTime() + 40 * DAY_MS), {
+      statusDays: 30,
+      warningDays: 365,
+    });
+    expect(await listStatusPartitions(database.db)).not.toContain('ProcessStatus_p20331105');
+    const later = {
+      ...sample,
+      sample_id: randomUUID(),
+      seq: 2,
+      checked_at: new Date(far.getTime() + 1000).toISOString(),
+    };
+    expect(await store.store([later], { hostServerId, source: 'AGENT' })).toMatchObject({ accepted: 1 });
+    expect(await countBetween(far, new Date(far.getTime() + DAY_MS))).toBe(1);
   });
 
   it('drops whole day partitions past retention and keeps the rest', async () => {

@@ -1,4 +1,5 @@
 import { dashboardRoutes } from '../../dashboard/route-module.ts';
+import { metricsRoutes } from '../../metrics/metrics-route.ts';
 import type { RouteModule } from '../route-module.ts';
 import { agentCommandRoutes } from './agent-commands.ts';
 import { agentConfigRoutes } from './agent-config.ts';
@@ -34,5 +35,6 @@ export const routeModules: readonly RouteModule[] = [
   notificationChannelRoutes,
   muteRoutes,
   docsRoutes,
+  metricsRoutes,
   dashboardRoutes,
 ];
