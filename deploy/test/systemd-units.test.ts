@@ -142,6 +142,8 @@ describe.skipIf(skipWithout(analyze, 'systemd-analyze', 'apt-get install systemd
 
   it('gives the collector no capabilities', () => {
     const s = serviceSettings(texts['procwatch-collector.service'] ?? '');
+    // PROCWATCH_SHUTDOWN_TIMEOUT_MS is at most 9.5 s (collector/src/config.ts).
+    expect(Number.parseInt(s.get('TimeoutStopSec')?.[0] ?? '0', 10)).toBeGreaterThan(9.5);
     expect(s.get('CapabilityBoundingSet')).toEqual(['']);
     expect(s.get('AmbientCapabilities')).toEqual(['']);
   });
