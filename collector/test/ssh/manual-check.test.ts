@@ -10,7 +10,13 @@ import { createLogger } from '../../src/logger.ts';
 import { testPostgresUrl } from '../support/backends.ts';
 import { type SshdFixture, sshdUnavailableReason, startSshd } from '../support/sshd.ts';
 import { openTestDatabase, testBackends } from '../support/test-database.ts';
-import { type SshCollector, sshCollector, startAgentStandIn, startTarget } from './ssh-harness.ts';
+import {
+  directLink,
+  type SshCollector,
+  sshCollector,
+  startAgentStandIn,
+  startTarget,
+} from './ssh-harness.ts';
 
 const unavailable = sshdUnavailableReason();
 if (unavailable) console.warn(`skipping manual-check tests: ${unavailable}`);
@@ -89,7 +95,10 @@ describe.skipIf(unavailable).each(testBackends())('manual check (%s)', (backend)
 
   it('goes through the agent when it is online and returns the fresh sample', async () => {
     const { hostId, running } = await addHost();
-    await using agent = startAgentStandIn({ db: database.db, commands, store: collector.store, hostId });
+    await using agent = startAgentStandIn({
+      db: database.db,
+      link: directLink({ db: database.db, commands, store: collector.store, hostId }),
+    });
     const checks = service();
     const first = await checks.checkMonitor(running);
     expect(first).toMatchObject({ via: 'agent', hostServerId: hostId, fallback_reason: null });
@@ -226,7 +235,10 @@ describe.skipIf(unavailable).each(testBackends())('manual check (%s)', (backend)
           hooks: {},
           retentionDays: 30,
         });
-        await using agent = startAgentStandIn({ db: a.db, commands: busA, store: storeA, hostId: host.id });
+        await using agent = startAgentStandIn({
+          db: a.db,
+          link: directLink({ db: a.db, commands: busA, store: storeA, hostId: host.id }),
+        });
         const onB = new ManualCheckService({
           db: b.db,
           clock: () => new Date(),

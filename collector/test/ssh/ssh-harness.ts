@@ -2,7 +2,12 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { DEFAULT_COMPILED_CALENDAR } from '@procwatch/shared';
+import {
+  type AgentCommand,
+  AgentCommandListSchema,
+  DEFAULT_COMPILED_CALENDAR,
+  type Sample,
+} from '@procwatch/shared';
 import type { Kysely } from 'kysely';
 import type { CommandBus } from '../../src/commands/command-bus.ts';
 import type { Database } from '../../src/db/schema.ts';
@@ -115,33 +120,93 @@ export async function eventually<T>(
   }
 }
 
-/**
- * An agent stand-in speaking the collector's side of the protocol: heartbeats, takes commands
- * from the command bus (the long-poll's source) and answers check_now with a real local check —
- * the fixed snapshot command run through /bin/sh here, parsed and matched like the agent's —
- * stored with source AGENT. (The real agent is exercised end to end by deploy's system tests.)
- */
-export function startAgentStandIn(options: {
+/** How an agent stand-in reaches the collector: directly (bus and store) or over the agent HTTP API. */
+export interface AgentLink {
+  heartbeat(): Promise<void>;
+  /** Waits up to ~1 s for commands. */
+  takeCommands(signal: AbortSignal): Promise<AgentCommand[]>;
+  pushSamples(samples: Sample[]): Promise<void>;
+}
+
+/** The link of an agent talking to this collector's command bus and sample store directly. */
+export function directLink(options: {
   db: Kysely<Database>;
   commands: CommandBus;
   store: SampleStore;
   hostId: number;
+}): AgentLink {
+  return {
+    heartbeat: async () => {
+      await options.db
+        .updateTable('HostServer')
+        .set({ last_heartbeat_at: new Date() })
+        .where('id', '=', options.hostId)
+        .execute();
+    },
+    takeCommands: (signal) => options.commands.take(options.hostId, { waitMs: 1000, signal }),
+    pushSamples: async (samples) => {
+      await options.store.store(samples, { hostServerId: options.hostId, source: 'AGENT' });
+    },
+  };
+}
+
+/** The link of an agent using the collector's agent API v1 (`fetch` is the app's or a server's). */
+export function httpLink(
+  fetch: (path: string, init: RequestInit) => Promise<Response>,
+  token: string,
+): AgentLink {
+  const startedAt = new Date().toISOString();
+  let lastSeq = 0;
+  const call = async (method: string, path: string, body?: unknown, signal?: AbortSignal) => {
+    const res = await fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res;
+  };
+  return {
+    heartbeat: async () => {
+      await call('POST', '/agent/v1/heartbeat', {
+        protocol: 1,
+        agent_version: 'stand-in',
+        started_at: startedAt,
+        spool_depth: 0,
+        last_seq: lastSeq,
+      });
+    },
+    takeCommands: async (signal) => {
+      const res = await call('GET', '/agent/v1/commands?wait=1', undefined, signal);
+      if (res.status === 204) return [];
+      return AgentCommandListSchema.parse(await res.json()).commands;
+    },
+    pushSamples: async (samples) => {
+      lastSeq = Math.max(lastSeq, ...samples.map((s) => s.seq));
+      await call('POST', '/agent/v1/samples', { protocol: 1, samples });
+    },
+  };
+}
+
+/**
+ * An agent stand-in: heartbeats, takes commands and answers check_now with a real local check —
+ * the fixed snapshot command run through /bin/sh here, parsed and matched like the agent's — pushed
+ * as AGENT samples. (The real agent is exercised end to end by deploy's system tests.)
+ */
+export function startAgentStandIn(options: {
+  db: Kysely<Database>;
+  link: AgentLink;
 }): AsyncDisposable & { readonly checksRun: number } {
   const stop = new AbortController();
   let seq = 0;
   let checksRun = 0;
-  const beat = async () => {
-    await options.db
-      .updateTable('HostServer')
-      .set({ last_heartbeat_at: new Date() })
-      .where('id', '=', options.hostId)
-      .execute();
-  };
-  const heartbeats = setInterval(() => void beat().catch(() => {}), 300);
+  const { link } = options;
+  const heartbeats = setInterval(() => void link.heartbeat().catch(() => {}), 300);
   const loop = (async () => {
-    await beat();
+    await link.heartbeat();
     while (!stop.signal.aborted) {
-      const commands = await options.commands.take(options.hostId, { waitMs: 1000, signal: stop.signal });
+      const commands = await link.takeCommands(stop.signal).catch(() => []);
       for (const command of commands) {
         const monitors = await options.db
           .selectFrom('ProcessMonitor')
@@ -168,7 +233,7 @@ export function startAgentStandIn(options: {
           durationMs: performance.now() - started,
           calendar: DEFAULT_COMPILED_CALENDAR,
         }).map(({ source: _source, ...s }) => ({ ...s, seq: ++seq }));
-        await options.store.store(samples, { hostServerId: options.hostId, source: 'AGENT' });
+        await link.pushSamples(samples);
         checksRun += 1;
       }
     }

@@ -9,6 +9,7 @@ import { docsRoutes } from './docs.ts';
 import { fundAccountRoutes } from './fund-accounts.ts';
 import { healthRoutes } from './health.ts';
 import { hostRoutes } from './hosts.ts';
+import { manualCheckRoutes } from './manual-checks.ts';
 import { monitorHistoryRoutes } from './monitor-history.ts';
 import { monitorRoutes } from './monitors.ts';
 import { muteRoutes } from './mutes.ts';
@@ -30,6 +31,7 @@ export const routeModules: readonly RouteModule[] = [
   fundAccountRoutes,
   monitorRoutes,
   monitorHistoryRoutes,
+  manualCheckRoutes,
   statusRoutes,
   warningRoutes,
   notificationChannelRoutes,
