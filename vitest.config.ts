@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 // One project per workspace. The machines have 2 cores: keep worker counts low so that
 // suites with real child processes, PostgreSQL and sshd stay well inside their deadlines.
@@ -31,10 +31,29 @@ export default defineConfig({
           name: 'deploy',
           root: 'deploy',
           include: ['test/**/*.test.ts'],
+          // The fault suite is its own project (below): minutes, root, namespaces.
+          exclude: [...configDefaults.exclude, 'test/system/**'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },
       },
+      // The fault and hostile-input suite (deploy/test/system): real processes broken on purpose, ~8 min,
+      // as root. Only with PROCWATCH_SYSTEM_TESTS=1 (npm run test:system), so `npm test` stays fast.
+      ...(process.env.PROCWATCH_SYSTEM_TESTS === '1'
+        ? [
+            {
+              test: {
+                name: 'system',
+                root: 'deploy',
+                include: ['test/system/**/*.test.ts'],
+                // One scenario at a time: each one loads the 2-core machine on purpose.
+                fileParallelism: false,
+                testTimeout: 600_000,
+                hookTimeout: 300_000,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });
