@@ -117,7 +117,12 @@ export class Scheduler {
     // Due within half a tick: check now rather than scan again a moment later.
     const horizon = nowMs + this.#livenessIntervalMs / 2;
     const due = active.filter((m) => m.nextDueMs <= horizon);
-    for (const m of due) m.nextDueMs = nextGridTime(nowMs, m.spec.check_interval * 1000, this.#phaseMs);
+    for (const m of due) {
+      const intervalMs = m.spec.check_interval * 1000;
+      // After an off-grid first check, skip a grid point that comes too soon: one scan, not two.
+      const after = m.lastStatus === null ? nowMs + intervalMs / 2 : nowMs;
+      m.nextDueMs = nextGridTime(after, intervalMs, this.#phaseMs);
+    }
     const toCheck = new Set([...due, ...changed]);
     if (toCheck.size > 0) await this.#check([...toCheck], changed.length > 0, signal);
   }

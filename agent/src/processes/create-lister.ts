@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ProcLister } from './proc-lister.ts';
 import type { ListerKind, ProcessLister } from './process-lister.ts';
-import { PsListLister } from './ps-list-lister.ts';
 import { readSystemConstants } from './system-constants.ts';
 
 /** Which lister to use: `auto` takes the /proc reader on Linux (it benchmarks faster) and ps-list elsewhere. */
@@ -14,6 +13,10 @@ export async function createProcessLister(
 ): Promise<ProcessLister> {
   const useProc =
     choice === 'proc' || (choice === 'auto' && process.platform === 'linux' && existsSync('/proc/self/stat'));
-  if (!useProc) return new PsListLister();
+  if (!useProc) {
+    // Loaded only when used: the /proc reader needs neither ps-list nor pidusage.
+    const { PsListLister } = await import('./ps-list-lister.ts');
+    return new PsListLister();
+  }
   return new ProcLister(await readSystemConstants(options));
 }

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readdirSync, readlinkSync, readSync, statSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { MATCH_COMMAND_LINE_MAX_LENGTH, type ProcessEntry } from '@procwatch/shared';
-import { type ProcStat, parseProcStat } from './proc-stat.ts';
+import { type ProcStat, parseProcStatBytes } from './proc-stat.ts';
 import type { ListOptions, ProcessLister, ProcessProbe } from './process-lister.ts';
 import type { SystemConstants } from './system-constants.ts';
 
@@ -58,7 +58,7 @@ export class ProcLister implements ProcessLister {
 
   #readStat(pid: number | string): ProcStat | null {
     const n = readProcFile(`${this.#root}/${pid}/stat`, this.#statBuffer);
-    return n > 0 ? parseProcStat(this.#statBuffer.toString('utf8', 0, n)) : null;
+    return n > 0 ? parseProcStatBytes(this.#statBuffer, n) : null;
   }
 
   #startTime(stat: ProcStat): Date {
@@ -77,7 +77,10 @@ export class ProcLister implements ProcessLister {
     while (end > 0 && this.#cmdlineBuffer[end - 1] === 0) end--;
     // Kernel threads and zombies have no command line; ps prints their name in brackets.
     if (end <= 0) return `[${comm}]`;
-    return this.#cmdlineBuffer.toString('utf8', 0, end).replaceAll('\0', ' ');
+    // Arguments are NUL-separated; join them with spaces in place, then decode once.
+    const buffer = this.#cmdlineBuffer;
+    for (let i = buffer.indexOf(0, 0); i !== -1 && i < end; i = buffer.indexOf(0, i + 1)) buffer[i] = 0x20;
+    return buffer.toString('utf8', 0, end);
   }
 
   #readExe(pid: string): string | null {

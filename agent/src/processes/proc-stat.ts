@@ -48,3 +48,55 @@ export function parseBootTime(procStatText: string): number | null {
   const match = /^btime (\d+)$/m.exec(procStatText);
   return match ? Number(match[1]) : null;
 }
+
+const SPACE = 0x20;
+const CLOSE_PAREN = 0x29;
+
+/**
+ * {@link parseProcStat} straight from the bytes read, without building the line or its fields as
+ * strings: a scan of 1,000 processes then allocates little more than the entries it returns.
+ */
+export function parseProcStatBytes(buffer: Buffer, length: number): ProcStat | null {
+  let pid = 0;
+  let i = 0;
+  for (; i < length; i++) {
+    const c = buffer[i] ?? 0;
+    if (c === SPACE) break;
+    if (c < 48 || c > 57) return null;
+    pid = pid * 10 + (c - 48);
+  }
+  const open = i;
+  const close = buffer.lastIndexOf(CLOSE_PAREN, length - 1);
+  if (pid <= 0 || buffer[open + 1] !== 0x28 || close < open + 1) return null;
+  const comm = buffer.toString('utf8', open + 2, close);
+  const stateChar = String.fromCharCode(buffer[close + 2] ?? 0);
+  // Fields after the state: ppid(1) ... utime(11) stime(12) ... starttime(19) vsize(20) rss(21).
+  const wanted = [0, 0, 0, 0, 0];
+  let field = 0;
+  let value = 0;
+  for (let p = close + 4; p <= length && field <= 21; p++) {
+    const c = p < length ? (buffer[p] ?? SPACE) : SPACE;
+    if (c === SPACE || c === 0x0a) {
+      field += 1;
+      if (field === 1) wanted[0] = value;
+      else if (field === 11) wanted[1] = value;
+      else if (field === 12) wanted[2] = value;
+      else if (field === 19) wanted[3] = value;
+      else if (field === 21) wanted[4] = value;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+    }
+  }
+  if (field < 21) return null;
+  return {
+    pid,
+    comm,
+    state: STATES.has(stateChar) ? (stateChar as ProcessStateCode) : null,
+    ppid: wanted[0] ?? 0,
+    utimeTicks: wanted[1] ?? 0,
+    stimeTicks: wanted[2] ?? 0,
+    startTicks: wanted[3] ?? 0,
+    rssPages: wanted[4] ?? 0,
+  };
+}

@@ -327,7 +327,8 @@ export class Spool {
       const active0 = this.#active;
       if (
         active0.count > 0 &&
-        (active0.bytes + frame.length > this.#segmentBytes || now - active0.oldestAtMs > SPOOL_SEGMENT_MAX_AGE_MS)
+        (active0.bytes + frame.length > this.#segmentBytes ||
+          now - active0.oldestAtMs > SPOOL_SEGMENT_MAX_AGE_MS)
       ) {
         this.#roll();
       }
