@@ -139,6 +139,14 @@ describe('assembled system', () => {
         });
         await shot('03-running');
 
+        await page.click(`${row} a`);
+        await Promise.all([
+          page.waitForURL(/\/ui\/monitors\/\d+$/),
+          page.click('button:has-text("Check now")'),
+        ]);
+        await page.waitForSelector('.flash.ok:has-text("Checked through the agent: RUNNING")');
+        await shot('03b-checked-now');
+
         target?.kill('SIGKILL');
         await waitFor('NOT_FOUND on the monitors page', async () => (await statusOf()) === 'NOT_FOUND', {
           timeoutMs: 60_000,

@@ -9,7 +9,7 @@ import {
   PROCESS_TYPES,
   type StatusItem,
 } from '@procwatch/shared';
-import type { AdminApi, Warning } from '../dashboard/admin-api.ts';
+import { type AdminApi, describeCheck, type Warning } from '../dashboard/admin-api.ts';
 import { UsageError } from './cli-config.ts';
 import { type Column, renderTable } from './table.ts';
 
@@ -279,7 +279,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [],
     run: async (api, p) => {
       const result = await api.checkMonitor(idOf(one(p, 'monitor id'), 'monitor'));
-      return { json: result, text: JSON.stringify(result, null, 2) };
+      return { json: result, text: describeCheck(result) };
     },
   },
   {

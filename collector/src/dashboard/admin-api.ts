@@ -58,12 +58,29 @@ export class AdminApiError extends Error {
 /** A warning as the API shows it. */
 export type { Warning };
 
-/** Answer to "check now": which path served it and the fresh sample, if one arrived in time. */
-export const CheckResultSchema = z
-  .object({ via: z.string().optional(), path: z.string().optional() })
-  .passthrough();
+/** Answer to "check now": which path served it (agent or SSH) and the fresh samples. */
+export const CheckResultSchema = z.object({
+  via: z.enum(['agent', 'ssh']),
+  hostServerId: z.number().int(),
+  fallback_reason: z.string().nullable().optional(),
+  samples: z.array(
+    z.object({ processMonitorId: z.number().int(), status: z.string(), pid: z.number().int().nullable() }),
+  ),
+  sample: z.object({ status: z.string(), pid: z.number().int().nullable() }).optional(),
+});
 /** Answer to "check now". */
 export type CheckResult = z.infer<typeof CheckResultSchema>;
+
+/** One line describing a "check now" answer. */
+export function describeCheck(result: CheckResult): string {
+  const path =
+    result.via === 'agent'
+      ? 'the agent'
+      : `SSH${result.fallback_reason ? ` (${result.fallback_reason.replace('_', ' ')})` : ''}`;
+  const sample = result.sample ?? result.samples[0];
+  const status = sample ? `${sample.status}${sample.pid ? `, pid ${sample.pid}` : ''}` : 'no sample yet';
+  return `Checked through ${path}: ${status}.`;
+}
 
 type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
 

@@ -218,6 +218,18 @@ describe('dashboard', () => {
     expect(hosts.items.map((h) => h.name)).not.toContain('x2');
   });
 
+  it('"check now" reports the API’s answer on the monitor page', async () => {
+    const browser = new FormClient(t.app);
+    const csrf = await browser.login(t.adminToken);
+    const list = await browser.get('/ui/monitors');
+    const id = /href="\/ui\/monitors\/(\d+)"/.exec(list.text)?.[1];
+    // No agent is connected and no SSH is configured here: the API refuses, the page says why.
+    const res = await browser.post(`/ui/monitors/${id}/check`, { _csrf: csrf });
+    expect(res.res.status).toBe(303);
+    const detail = await browser.get(`/ui/monitors/${id}`);
+    expect(detail.text).toMatch(/class="flash error"[^>]*>Check failed: /);
+  });
+
   it('ends the session at logout', async () => {
     const browser = new FormClient(t.app);
     const csrf = await browser.login(t.adminToken);

@@ -1,23 +1,7 @@
 import type { Hono } from 'hono';
-import { AdminApiError, type CheckResult } from '../admin-api.ts';
+import { AdminApiError, describeCheck } from '../admin-api.ts';
 import { type DashboardEnv, setFlash } from '../dashboard-env.ts';
 import { idParam } from './pages.tsx';
-
-/** One line describing a "check now" answer, whatever optional fields the collector filled in. */
-export function describeCheck(result: CheckResult): string {
-  const r = result as Record<string, unknown>;
-  const via = [r.via, r.path, r.source].find((v) => typeof v === 'string') as string | undefined;
-  const sample = (r.sample ?? (Array.isArray(r.samples) ? r.samples[0] : undefined)) as
-    | Record<string, unknown>
-    | undefined;
-  const status =
-    typeof sample?.status === 'string' ? sample.status : typeof r.status === 'string' ? r.status : undefined;
-  const parts = ['Check requested'];
-  if (via) parts.push(`through ${via.toLowerCase()}`);
-  if (status) parts.push(`: ${status}`);
-  else parts.push(': the result appears here when it arrives');
-  return parts.join(' ').replace(' :', ':');
-}
 
 /** State-changing buttons: check now, acknowledge, enable/disable. */
 export function registerActionRoutes(app: Hono<DashboardEnv>): void {
