@@ -10,6 +10,7 @@ import {
 } from '@procwatch/shared';
 import { z } from 'zod';
 import { type SshConfig, SshEnvSchema, sshConfigFrom } from './ssh/ssh-config.ts';
+import { WarningEnvSchema, type WarningSettings, warningSettingsFromEnv } from './warnings/settings.ts';
 
 const optionalText = z
   .string()
@@ -72,6 +73,8 @@ export const CollectorEnvSchema = z.object({
   PROCWATCH_AGENT_CONFIG_REFRESH_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
   // SSH fallback (issue 6): see ssh/ssh-config.ts.
   ...SshEnvSchema.shape,
+  // Warning engine (issue 5): see warnings/settings.ts.
+  ...WarningEnvSchema.shape,
 });
 
 /** The collector's configuration, parsed once at start and frozen. */
@@ -109,6 +112,8 @@ export interface CollectorConfig {
   readonly agentSettings: AgentSettings;
   /** SSH fallback: credentials, limits and timeouts. */
   readonly ssh: SshConfig;
+  /** Warning engine: default thresholds, consecutive samples, hysteresis, reminders. */
+  readonly warnings: WarningSettings;
 }
 
 /** Thrown for an invalid environment; the message names every bad variable. */
@@ -162,6 +167,7 @@ export function loadCollectorConfig(env: NodeJS.ProcessEnv): CollectorConfig {
       }),
     ),
     ssh: sshConfigFrom(e),
+    warnings: warningSettingsFromEnv(e),
   });
 }
 
