@@ -43,12 +43,42 @@ const REFERENCE: Record<string, FieldError> = {
   ProcessMonitor_fundAccountId_fkey: { path: 'fundAccountId', message: 'no fund account has this key' },
 };
 
+// Socket errors of a connection to the database (pg raises Node's own errors for these).
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+// What pg and pg-pool throw, without a code, when the server went away or cannot be reached in time.
+const UNREACHABLE_MESSAGE =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+/**
+ * True when the database cannot be reached at all (down, restarting, network): no SQLSTATE then, only
+ * a socket error or pg's "Connection terminated…". The system suite restarts PostgreSQL under load.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
+  return UNREACHABLE_MESSAGE.test(error.message);
+}
+
 /**
  * Maps a database error caused by the request's data to a 4xx: unique → 409, missing reference → 400,
- * still referenced → 409, bad value → 400. Database trouble (down, overloaded) → 503.
+ * still referenced → 409, bad value → 400. Database trouble (down, unreachable, overloaded) → 503.
  * Anything else → undefined (a bug: 500). Messages never carry SQL or values.
  */
 export function apiErrorFromDatabase(error: unknown): ApiError | undefined {
+  if (isDatabaseUnreachable(error)) {
+    return ApiError.unavailable('database_unavailable', 'the database is unavailable; try again');
+  }
   if (!isDatabaseError(error)) return undefined;
   const { code, constraint } = error;
   if (code === '23505') {
