@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { REPO_ROOT } from '../../src/build-agent-bundle.ts';
 import { collectorKillScenario } from './scenarios/collector-kill.ts';
+import { postgresRestartScenario } from './scenarios/postgres-restart.ts';
 import type { SystemEnv } from './scenarios/scenario.ts';
 import { freePort } from './support/ports.ts';
 import { PostgresServer, postgresUnavailableReason } from './support/postgres-server.ts';
@@ -35,8 +36,11 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
     const problems = ctx ? await ctx.runCleanups() : [];
     const table = formatFaultTable(rows);
     const out = join(REPO_ROOT, 'test-artifacts', 'system');
+    rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, 'fault-table.txt'), `${table}\n`);
+    // Every process's log, for a failure's post-mortem (CI keeps test-artifacts).
+    if (ctx && existsSync(ctx.path('logs'))) cpSync(ctx.path('logs'), join(out, 'logs'), { recursive: true });
     console.log(`\nprocwatch fault suite\n\n${table}\n`);
     if (problems.length > 0) console.error(`cleanup problems:\n${problems.join('\n')}`);
     if (ctx) rmSync(ctx.dir, { recursive: true, force: true });
@@ -44,6 +48,10 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
 
   it('1. collector killed while agents produce ≥ 1,000 samples: stored = produced, 0 duplicates', async () => {
     await collectorKillScenario(env);
+  });
+
+  it('2. PostgreSQL restarted mid-ingest: agents see errors and retry, 0 lost', async () => {
+    await postgresRestartScenario(env);
   });
 });
 
