@@ -46,6 +46,7 @@ describe.each(testBackends())('admin API on %s', (backend) => {
     it('answers 429 to an address after repeated bad tokens, while others go on', async () => {
       await using limited = await createTestApp(backend, {
         database: t.database,
+        adminToken: t.adminToken,
         env: { PROCWATCH_AUTH_FAILURE_LIMIT: '3' },
       });
       const from = (address: string) => ({ incoming: { socket: { remoteAddress: address } } }) as never;

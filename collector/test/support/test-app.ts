@@ -20,6 +20,8 @@ export interface TestAppOptions {
   hooks?: CollectorHooks;
   /** Use this database instead of opening one (two apps on one database); not closed by the app. */
   database?: DatabaseHandle;
+  /** The admin token to store (default: a new one, which replaces the stored one: pass the first app's). */
+  adminToken?: string;
   /** Route modules (default: all). */
   modules?: readonly RouteModule[];
   commands?: AppDepsInput['commands'];
@@ -32,7 +34,7 @@ export interface TestApp extends AsyncDisposable {
   readonly database: DatabaseHandle;
   readonly config: CollectorConfig;
   readonly adminToken: string;
-  /** A request with the admin token; `body` is sent as JSON. */
+  /** A request with the admin token; `body` is sent as JSON (strings and bytes as they are). */
   admin(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** A request with an agent token; `body` is sent as JSON. */
   agent(
@@ -51,6 +53,13 @@ export interface TestApp extends AsyncDisposable {
 
 let counter = 0;
 
+// Strings and bytes go as they are (malformed bodies, gzip); anything else as JSON.
+function rawBody(body: unknown): string | Uint8Array<ArrayBuffer> {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return new Uint8Array(body);
+  return JSON.stringify(body);
+}
+
 /** Builds the config tests use: quiet logs, no auth throttling unless asked. */
 export function testConfig(env: Record<string, string> = {}): CollectorConfig {
   return loadCollectorConfig({ LOG_LEVEL: 'silent', PROCWATCH_AUTH_FAILURE_LIMIT: '1000000', ...env });
@@ -62,7 +71,7 @@ export async function createTestApp(backend: Backend, options: TestAppOptions = 
   const ownsDatabase = options.database === undefined;
   const config = testConfig(options.env);
   const logger = createLogger(process.env.PROCWATCH_TEST_LOG_LEVEL ?? 'silent');
-  const adminToken = generateAdminToken();
+  const adminToken = options.adminToken ?? generateAdminToken();
   await ensureAdminToken(database.db, adminToken);
   const stop = new AbortController();
   const deps = createAppDeps({
@@ -91,7 +100,7 @@ export async function createTestApp(backend: Backend, options: TestAppOptions = 
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: rawBody(body) }),
     });
 
   let closing: Promise<void> | undefined;

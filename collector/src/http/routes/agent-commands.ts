@@ -10,6 +10,7 @@ const QuerySchema = z.strictObject({
     .string()
     .regex(/^[0-9]{1,2}$/, 'must be a whole number of seconds from 0 to 60')
     .transform(Number)
+    .pipe(z.number().max(60, 'must be a whole number of seconds from 0 to 60'))
     .optional()
     .openapi({ description: 'Longest hold, seconds (capped by the collector, default its maximum, 30 s).' }),
 });
