@@ -84,6 +84,10 @@ export function createJobScheduler(options: JobSchedulerOptions): JobScheduler {
     if (attempt === undefined) {
       const done = await isPeriodSettled(db, job, periodStart);
       if (done) settled.set(job.name, periodStart.getTime());
+      log.debug(
+        { job: job.name, periodStart: periodStart.toISOString(), reason: done ? 'settled' : 'busy' },
+        'job period skipped',
+      );
       return { ...base, outcome: 'skipped', reason: done ? 'settled' : 'busy' } satisfies JobRunResult;
     }
 

@@ -1,7 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/database.ts';
 import { migrateToLatest } from '../../src/db/migrate.ts';
@@ -91,6 +95,120 @@ describe.skipIf(!testBackends().includes('postgres'))(
         runs.map((r) => key({ job: r.job, period: new Date(r.period).toISOString() })).sort(),
       );
       expect(stored.every((r) => r.attempts === 1)).toBe(true);
+    });
+  },
+);
+
+const BIN = fileURLToPath(new URL('../../bin/procwatch-collector.js', import.meta.url));
+
+interface Collector {
+  process: ChildProcess;
+  lines: Record<string, unknown>[];
+}
+
+function startCollector(url: string, dataDir: string): Collector {
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      PROCWATCH_ADMIN_TOKEN: 'admin-token-for-two-collectors',
+      PROCWATCH_DATA_DIR: dataDir,
+      DATABASE_POOL_MAX: '3',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  let buffer = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.startsWith('{')) lines.push(JSON.parse(line));
+    }
+  });
+  return { process: child, lines };
+}
+
+async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  ms = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+describe.skipIf(!testBackends().includes('postgres'))(
+  'two procwatch-collector serve processes on one PostgreSQL (needs PROCWATCH_TEST_BACKENDS=…,postgres)',
+  () => {
+    let drop: (() => Promise<void>) | undefined;
+    let database: DatabaseHandle;
+    let dataDir = '';
+    const collectors: Collector[] = [];
+    beforeAll(async () => {
+      const scratch = await createEmptyPostgresDatabase();
+      drop = scratch.drop;
+      dataDir = mkdtempSync(join(tmpdir(), 'procwatch-two-collectors-'));
+      // Both start on an empty database: they race for the migration too.
+      collectors.push(startCollector(scratch.url, dataDir), startCollector(scratch.url, dataDir));
+      database = await createDatabase({ databaseUrl: scratch.url, poolMax: 2 });
+    });
+    afterAll(async () => {
+      for (const c of collectors) await stop({ process: c.process, runs: [] });
+      await database?.close();
+      await drop?.();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('runs the maintenance jobs once per period between them', async () => {
+      const urls = await Promise.all(
+        collectors.map((c, i) =>
+          until(`collector ${i} listening`, () => {
+            if (c.process.exitCode !== null)
+              throw new Error(`collector ${i} exited with ${c.process.exitCode}`);
+            const line = c.lines.find((l) => l.msg === 'collector listening');
+            return line ? String(line.url) : undefined;
+          }),
+        ),
+      );
+      // Each collector has tried each job: it ran it, or found the period taken.
+      const tried = (c: Collector, job: string) =>
+        c.lines.some((l) => l.job === job && (l.msg === 'job succeeded' || l.msg === 'job period skipped'));
+      for (const job of ['partitions', 'retention']) {
+        await until(`both collectors to try ${job}`, () =>
+          collectors.every((c) => tried(c, job)) ? true : undefined,
+        );
+      }
+
+      const stored = await listJobRuns(database.db, { limit: 1000 });
+      const runsOf = (job: string) => stored.filter((r) => r.name === job);
+      for (const job of ['partitions', 'retention']) {
+        expect(runsOf(job).length).toBeGreaterThanOrEqual(1);
+        expect(runsOf(job).every((r) => r.state === 'SUCCEEDED' && r.attempts === 1)).toBe(true);
+      }
+
+      // Their own /metrics agree: between them, one run per stored period.
+      let total = 0;
+      for (const url of urls) {
+        const text = await (await fetch(`${url}/metrics`)).text();
+        const family = parsePrometheusTextFormat(text).find((f) => f.name === 'procwatch_job_runs_total');
+        for (const m of family?.metrics ?? []) {
+          if (m.labels?.job === 'partitions' || m.labels?.job === 'retention') total += Number(m.value);
+        }
+      }
+      expect(total).toBe(runsOf('partitions').length + runsOf('retention').length);
+
+      const codes = await Promise.all(collectors.map((c) => stop({ process: c.process, runs: [] })));
+      expect(codes).toEqual([0, 0]);
     });
   },
 );
