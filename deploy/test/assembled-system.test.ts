@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAgentBundle, REPO_ROOT } from '../src/build-agent-bundle.ts';
 import { type Daemon, startDaemon } from '../src/quick-start/child-process.ts';
 import { IN_CI, skipWithout } from './support/skip.ts';
-import { type CollectorProcess, startCollectorProcess, writeAgentConfig } from './support/system.ts';
+import { type CollectorProcess, startCollectorProcess, writeAgentConfig } from './support/processes.ts';
 import { processExists, waitFor } from './support/wait.ts';
 
 // The assembled system: a real collector process (PGlite), the agent as the single bundled file
