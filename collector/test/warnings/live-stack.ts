@@ -88,7 +88,7 @@ export async function startLiveStack(options: {
     ...(options.clock ? { now: options.clock } : {}),
   });
 
-  const admin = (method: string, path: string, body?: unknown) =>
+  const send = (method: string, path: string, body?: unknown) =>
     fetch(`${collector.url}${path}`, {
       method,
       headers: {
@@ -96,6 +96,13 @@ export async function startLiveStack(options: {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  // A keep-alive socket the server closes just as it is reused resets before the request is read: send again.
+  const admin = (method: string, path: string, body?: unknown) =>
+    send(method, path, body).catch((error: unknown) => {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return send(method, path, body);
+      throw error;
     });
   const created = await admin('POST', '/api/v1/notification-channels', {
     name: 'bench-webhook',
