@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { REPO_ROOT } from '../../src/build-agent-bundle.ts';
+import { agentKillScenario } from './scenarios/agent-kill.ts';
 import { collectorKillScenario } from './scenarios/collector-kill.ts';
 import { postgresRestartScenario } from './scenarios/postgres-restart.ts';
 import type { SystemEnv } from './scenarios/scenario.ts';
@@ -52,6 +53,10 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
 
   it('2. PostgreSQL restarted mid-ingest: agents see errors and retry, 0 lost', async () => {
     await postgresRestartScenario(env);
+  });
+
+  it('3. agent SIGKILLed 10× during heavy sampling: spool readable, ≤ 1 record lost per kill', async () => {
+    await agentKillScenario(env);
   });
 });
 
