@@ -5,8 +5,10 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { REPO_ROOT } from '../../src/build-agent-bundle.ts';
 import { agentKillScenario } from './scenarios/agent-kill.ts';
 import { collectorKillScenario } from './scenarios/collector-kill.ts';
+import { networkCutScenario } from './scenarios/network-cut.ts';
 import { postgresRestartScenario } from './scenarios/postgres-restart.ts';
 import type { SystemEnv } from './scenarios/scenario.ts';
+import { netnsUnavailableReason } from './support/netns.ts';
 import { freePort } from './support/ports.ts';
 import { PostgresServer, postgresUnavailableReason } from './support/postgres-server.ts';
 import { type FaultRow, formatFaultTable } from './support/results-table.ts';
@@ -18,6 +20,11 @@ import { SuiteContext } from './support/suite-context.ts';
 
 const unavailable = postgresUnavailableReason();
 const rows: FaultRow[] = [];
+
+function skippedRow(fault: string, why: string): FaultRow {
+  const none = { produced: null, stored: null, lost: null, duplicated: null, serverErrors: 0 };
+  return { fault, ...none, passed: true, notes: `SKIPPED: ${why}` };
+}
 
 describe.skipIf(unavailable !== undefined)('fault suite', () => {
   let env: SystemEnv;
@@ -57,6 +64,15 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
 
   it('3. agent SIGKILLed 10× during heavy sampling: spool readable, ≤ 1 record lost per kill', async () => {
     await agentKillScenario(env);
+  });
+
+  it('4. network cut between agent and collector: AGENT_OFFLINE in time, backlog arrives, warning resolves', async (t) => {
+    const why = await netnsUnavailableReason();
+    if (why) {
+      rows.push(skippedRow('4. network cut (netns + veth)', why));
+      t.skip(why);
+    }
+    await networkCutScenario(env);
   });
 });
 

@@ -14,6 +14,8 @@ export interface CollectorOptions {
   readonly port: number;
   /** Address to listen on (default 127.0.0.1). */
   readonly host?: string;
+  /** The address in the URL agents use, when it differs from `host` (e.g. listening on 0.0.0.0). */
+  readonly urlHost?: string;
   /** More environment (PROCWATCH_* settings). */
   readonly env?: Record<string, string>;
   /** Run inside this network namespace (`ip netns exec`). */
@@ -61,7 +63,7 @@ export class CollectorProcess {
 
   /** The URL agents use. */
   get url(): string {
-    return `http://${this.#options.host ?? '127.0.0.1'}:${this.#options.port}`;
+    return `http://${this.#options.urlHost ?? this.#options.host ?? '127.0.0.1'}:${this.#options.port}`;
   }
 
   get current(): ManagedProcess | undefined {
