@@ -34,6 +34,8 @@ export class TestReceiver {
   readonly heartbeats: Heartbeat[] = [];
   readonly contentEncodings = new Set<string>();
   configRequests = 0;
+  /** How long a commands long-poll is held when nothing is queued (the collector holds up to 30 s). */
+  commandHoldMs = 1000;
   notModified = 0;
   readonly #commands: AgentCommand[] = [];
   readonly #server = createServer((req, res) => {
@@ -135,7 +137,7 @@ export class TestReceiver {
       return;
     }
     if (req.method === 'GET' && path === '/agent/v1/commands') {
-      const deadline = Date.now() + 1000;
+      const deadline = Date.now() + this.commandHoldMs;
       while (this.#commands.length === 0 && Date.now() < deadline && !req.destroyed) {
         await new Promise((r) => setTimeout(r, 25));
       }
