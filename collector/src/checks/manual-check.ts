@@ -212,7 +212,9 @@ export class ManualCheckService {
     reason: 'agent_offline' | 'agent_timeout',
     signal?: AbortSignal,
   ): Promise<ManualCheckResult> {
-    const result = await checkHostOverSsh(this.deps.ssh!, host, monitors, { signal });
+    const current = await this.#current(monitors.map((m) => m.id));
+    const known = new Map(current.map((r) => [r.processMonitorId, { pid: r.pid, startTime: r.start_time }]));
+    const result = await checkHostOverSsh(this.deps.ssh!, host, monitors, { signal, known });
     const stored = await this.deps.samples.store(result.samples, { hostServerId: host.id, source: 'SSH' });
     const byId = new Map(stored.stored.map((row) => [row.sample_id, row]));
     return {

@@ -6,7 +6,13 @@ import { type CpuHistory, cpuPercentBetween } from './cpu-usage.ts';
 import { readHostSnapshot } from './remote-snapshot.ts';
 import { SshError } from './ssh-error.ts';
 import type { SshPool } from './ssh-pool.ts';
-import { errorSamples, type SshMonitor, type SshSample, samplesFromSnapshot } from './ssh-samples.ts';
+import {
+  errorSamples,
+  type KnownIdentity,
+  type SshMonitor,
+  type SshSample,
+  samplesFromSnapshot,
+} from './ssh-samples.ts';
 import { type SshHost, sshTargetOf } from './ssh-target.ts';
 
 /** What an SSH check needs; built once per collector. */
@@ -42,7 +48,7 @@ export async function checkHostOverSsh(
   deps: SshCheckerDeps,
   host: SshHost,
   monitors: readonly SshMonitor[],
-  { signal }: { signal?: AbortSignal } = {},
+  { signal, known }: { signal?: AbortSignal; known?: ReadonlyMap<number, KnownIdentity> } = {},
 ): Promise<HostCheckResult> {
   const now = deps.now ?? (() => new Date());
   const startedAt = now();
@@ -79,7 +85,11 @@ export async function checkHostOverSsh(
         'SSH check output had malformed lines (skipped)',
       );
     }
-    return { samples: samplesFromSnapshot(monitors, snapshot, context()), error: null, malformedLines };
+    return {
+      samples: samplesFromSnapshot(monitors, snapshot, context(), known),
+      error: null,
+      malformedLines,
+    };
   } catch (caught) {
     if (signal?.aborted) throw caught;
     const error =

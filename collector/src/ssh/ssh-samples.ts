@@ -26,6 +26,17 @@ export type SshMonitor = Pick<
   | 'monitor_end_time'
 >;
 
+/**
+ * A monitor's latest known identity (pid, start time), from its current status. The agent reads
+ * the host's boot time once at its start and we read it at every check; NTP may have moved it by
+ * a second meanwhile, and the warning engine tells processes apart by exact start time. Within the
+ * start time's precision, the same pid is the same process: its known start time is kept.
+ */
+export interface KnownIdentity {
+  readonly pid: number | null;
+  readonly startTime: Date | null;
+}
+
 /** A sample made by the SSH fallback: the agent's sample fields, no sequence number, source SSH. */
 export type SshSample = Omit<Sample, 'seq'> & { readonly seq: null; readonly source: 'SSH' };
 
@@ -68,6 +79,7 @@ export function samplesFromSnapshot(
   monitors: readonly SshMonitor[],
   snapshot: HostSnapshot,
   context: SampleContext,
+  known: ReadonlyMap<number, KnownIdentity> = new Map(),
 ): SshSample[] {
   const { processes } = snapshot;
   const options = {
@@ -81,6 +93,14 @@ export function samplesFromSnapshot(
     const rss = primary?.rssBytes ?? null;
     const memTotal = processes.memTotalBytes;
     const startOffsetS = primary ? (primary.startTime.getTime() - processes.bootTime.getTime()) / 1000 : 0;
+    const last = known.get(monitor.id);
+    const startTime =
+      primary &&
+      last?.pid === primary.pid &&
+      last.startTime &&
+      Math.abs(last.startTime.getTime() - primary.startTime.getTime()) <= processes.startTimePrecisionMs
+        ? last.startTime
+        : primary?.startTime;
     return {
       ...base(monitor, context),
       status: result.status,
@@ -89,7 +109,7 @@ export function samplesFromSnapshot(
       memory_percent: rss !== null && memTotal ? Math.min(100, round((rss / memTotal) * 100, 3)) : null,
       memory_used_mb: rss !== null ? round(rss / MIB, 3) : null,
       uptime_seconds: primary ? Math.max(0, Math.floor(processes.hostUptimeS - startOffsetS)) : null,
-      start_time: primary ? primary.startTime.toISOString() : null,
+      start_time: startTime ? startTime.toISOString() : null,
       error_message: result.message === null ? null : clip(result.message, ERROR_MESSAGE_MAX_LENGTH),
       process_count: result.processCount,
       matches: result.matches.slice(0, SAMPLE_MATCHES_MAX).map((e) => matchOf(e, processes.cpuPercent)),

@@ -150,7 +150,8 @@ export class SshSweeper {
     const { host, monitors } = plan;
     let failure: string | null = null;
     try {
-      const result = await checkHostOverSsh(this.#deps.checker, host, monitors, { signal });
+      const known = new Map(monitors.map((m) => [m.id, { pid: m.lastPid, startTime: m.lastStartTime }]));
+      const result = await checkHostOverSsh(this.#deps.checker, host, monitors, { signal, known });
       summary.malformedLines += result.malformedLines;
       if (result.error) {
         summary.hostsFailed += 1;
@@ -220,6 +221,8 @@ export class SshSweeper {
         'm.monitor_end_time',
         'm.active',
         's.checked_at',
+        's.pid',
+        's.start_time',
       ])
       .where(
         'm.hostServerId',
@@ -228,9 +231,11 @@ export class SshSweeper {
       )
       .where('m.active', '=', true)
       .execute();
-    const monitors: SweepMonitor[] = rows.map(({ checked_at, ...m }) => ({
+    const monitors: SweepMonitor[] = rows.map(({ checked_at, pid, start_time, ...m }) => ({
       ...m,
       lastCheckedAt: checked_at,
+      lastPid: pid,
+      lastStartTime: start_time,
     }));
     return planSweeps(candidates, monitors, now, { minIntervalMs: this.#deps.minIntervalMs });
   }

@@ -9,8 +9,13 @@ import { hasSshSettings, type SshHost } from './ssh-target.ts';
 export type SweepHost = SshHost &
   Pick<HostServer, 'active' | 'heartbeat_timeout_seconds' | 'last_heartbeat_at'>;
 
-/** A monitor with the time of its latest sample (any source), null when it has none. */
-export type SweepMonitor = SshMonitor & { readonly active: boolean; readonly lastCheckedAt: Date | null };
+/** A monitor with its latest sample's time and identity (any source); nulls when it has none. */
+export type SweepMonitor = SshMonitor & {
+  readonly active: boolean;
+  readonly lastCheckedAt: Date | null;
+  readonly lastPid: number | null;
+  readonly lastStartTime: Date | null;
+};
 
 /** One host to sweep now: the monitors that are due and the period until the next sweep. */
 export interface SweepPlan {

@@ -1,8 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { DEFAULT_COMPILED_CALENDAR } from '@procwatch/shared';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/database.ts';
 import type { ProcessStatusRow } from '../../src/db/schema.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createWarningEngine } from '../../src/warnings/engine.ts';
+import { DEFAULT_WARNING_SETTINGS } from '../../src/warnings/settings.ts';
 import { testPostgresUrl } from '../support/backends.ts';
 import { type SshdFixture, sshdUnavailableReason, startSshd } from '../support/sshd.ts';
 import { openTestDatabase, testBackends } from '../support/test-database.ts';
@@ -180,8 +184,21 @@ describe.skipIf(unavailable).each(testBackends())('SSH sweep of silent hosts (%s
     }
   });
 
-  it('stores ERROR samples naming a host-key mismatch, with no command run', async () => {
-    await using collector = sshCollector(database.db, sshd);
+  it('stores ERROR samples naming a host-key mismatch, with no command run, and raises CHECK_FAILED', async () => {
+    // The warning engine on the ingest hook, as the collector wires it.
+    const engine = createWarningEngine({
+      db: database.db,
+      log: createLogger('silent'),
+      calendar: DEFAULT_COMPILED_CALENDAR,
+      settings: DEFAULT_WARNING_SETTINGS,
+    });
+    await using collector = sshCollector(database.db, sshd, {
+      hooks: {
+        onSamplesStored: async (stored) => {
+          await engine.evaluateSamples(stored);
+        },
+      },
+    });
     const { running, missing } = await addHost({
       heartbeatAgoMs: 60_000,
       hostKey: sshd.clientKey.fingerprint,
@@ -197,6 +214,17 @@ describe.skipIf(unavailable).each(testBackends())('SSH sweep of silent hosts (%s
     }
     expect(sshd.sessions()).toBe(sessions);
     expect(sshd.acceptedLogins()).toBe(logins);
+    const warnings = await database.db
+      .selectFrom('OpsWarning')
+      .select(['type', 'status', 'processMonitorId', 'message'])
+      .where('processMonitorId', 'in', [running, missing])
+      .orderBy('processMonitorId')
+      .execute();
+    expect(warnings.map((w) => [w.processMonitorId, w.type, w.status])).toEqual([
+      [running, 'PROCESS_CHECK_FAILED', 'OPEN'],
+      [missing, 'PROCESS_CHECK_FAILED', 'OPEN'],
+    ]);
+    expect(warnings[0]!.message).toContain('host key mismatch');
   });
 
   it('leaves hosts alone that have no SSH settings, are inactive or have a live agent', async () => {
