@@ -27,14 +27,15 @@ import {
   IdParamsSchema,
   json,
   jsonRequest,
+  openapi,
   problems,
 } from '../openapi.ts';
 import type { RouteModule } from '../route-module.ts';
 
-const Mute = MuteSchema.meta({ id: 'Mute' });
+const Mute = openapi(MuteSchema, 'Mute');
 const tags = ['mutes'];
-const MuteCreateDoc = MuteCreateSchema.meta({ id: 'MuteCreate' });
-const MuteUpdateDoc = MuteUpdateSchema.meta({ id: 'MuteUpdate' });
+const MuteCreateDoc = openapi(MuteCreateSchema, 'MuteCreate');
+const MuteUpdateDoc = openapi(MuteUpdateSchema, 'MuteUpdate');
 
 function routes(deps: AppDeps) {
   const auth = adminAuth(deps);

@@ -38,19 +38,16 @@ import {
   IdParamsSchema,
   json,
   jsonRequest,
+  openapi,
   problems,
 } from '../openapi.ts';
 import type { RouteModule } from '../route-module.ts';
 
-const Channel = NotificationChannelSchema.meta({ id: 'NotificationChannel' });
+const Channel = openapi(NotificationChannelSchema, 'NotificationChannel');
 const tags = ['notification-channels'];
-const NotificationChannelCreateDoc = NotificationChannelCreateSchema.meta({
-  id: 'NotificationChannelCreate',
-});
-const NotificationChannelUpdateDoc = NotificationChannelUpdateSchema.meta({
-  id: 'NotificationChannelUpdate',
-});
-const NotificationTestResultDoc = NotificationTestResultSchema.meta({ id: 'NotificationTestResult' });
+const NotificationChannelCreateDoc = openapi(NotificationChannelCreateSchema, 'NotificationChannelCreate');
+const NotificationChannelUpdateDoc = openapi(NotificationChannelUpdateSchema, 'NotificationChannelUpdate');
+const NotificationTestResultDoc = openapi(NotificationTestResultSchema, 'NotificationTestResult');
 
 const DeliverySchema = z
   .object({
@@ -63,7 +60,7 @@ const DeliverySchema = z
     createdAt: z.string(),
     attempts: z.array(NotificationAttemptSchema),
   })
-  .meta({ id: 'NotificationDelivery' });
+  .openapi('NotificationDelivery');
 
 const DeliveriesQuerySchema = z.strictObject({
   limit: z

@@ -18,14 +18,15 @@ import {
   IdParamsSchema,
   json,
   jsonRequest,
+  openapi,
   problems,
 } from '../openapi.ts';
 import type { RouteModule } from '../route-module.ts';
 
-const Warning = WarningSchema.meta({ id: 'Warning' });
+const Warning = openapi(WarningSchema, 'Warning');
 const tags = ['warnings'];
-const WarningPageDoc = WarningPageSchema.meta({ id: 'WarningPage' });
-const WarningAckDoc = WarningAckSchema.meta({ id: 'WarningAck' });
+const WarningPageDoc = openapi(WarningPageSchema, 'WarningPage');
+const WarningAckDoc = openapi(WarningAckSchema, 'WarningAck');
 
 function routes(deps: AppDeps) {
   const auth = adminAuth(deps);
