@@ -12,6 +12,7 @@ import { Scheduler } from './checks/scheduler.ts';
 import { type AgentSettingsConfig, readAgentToken } from './config.ts';
 import { createProcessLister } from './processes/create-lister.ts';
 import type { ProcessLister } from './processes/process-lister.ts';
+import { RestartManager } from './restart/restart-manager.ts';
 import { Spool } from './spool/spool.ts';
 import { CollectorClient } from './transport/collector-client.ts';
 import { runCommandPoller } from './transport/command-poller.ts';
@@ -96,7 +97,14 @@ export async function startAgent(
     log: log.child({ component: 'push' }),
     settings: () => settings,
   });
+  const restarts = new RestartManager({
+    actions: config.restartActions,
+    limits: config.restartLimits,
+    log: log.child({ component: 'restart' }),
+    recheck: (id) => scheduler.recheck(id),
+  });
   const scheduler = new Scheduler({
+    restarts,
     lister,
     spool,
     log: log.child({ component: 'checks' }),
@@ -177,7 +185,7 @@ export async function startAgent(
   const close = () => {
     closing ??= (async () => {
       controller.abort();
-      const results = await Promise.allSettled(loops);
+      const results = await Promise.allSettled([...loops, restarts.close()]);
       for (const r of results) {
         if (r.status === 'rejected') log.error({ error: errorMessage(r.reason) }, 'loop ended with an error');
       }

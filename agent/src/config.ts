@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { RestartActionNameSchema } from '@procwatch/shared';
 import { z } from 'zod';
 import { LOG_LEVELS, type LogLevel } from './logger.ts';
 import type { ListerChoice } from './processes/create-lister.ts';
+import { type RestartAction, RestartActionSchema } from './restart/restart-action.ts';
+import type { RestartLimits } from './restart/restart-limiter.ts';
 import { SPOOL_MAX_AGE_MS, SPOOL_MAX_BYTES, SPOOL_SEGMENT_BYTES } from './spool/spool.ts';
 
 /** Where `run` and `check` look for the config when neither `--config` nor the env names one. */
@@ -68,6 +71,26 @@ export const AgentFileSchema = z.strictObject({
   log_level: z.enum(LOG_LEVELS).default('info'),
   /** `auto`: the /proc reader on Linux, ps-list elsewhere. */
   lister: z.enum(['auto', 'proc', 'ps-list']).default('auto'),
+  /**
+   * Named restart actions; a monitor (from the collector) may only name one of these. The collector
+   * can never send a command line, so a compromised collector cannot run anything here.
+   */
+  restart_actions: z.record(RestartActionNameSchema, RestartActionSchema).default({}),
+  restart_limits: z
+    .strictObject({
+      max_restarts: z.number().int().min(1).max(100).default(3),
+      window_minutes: z.number().positive().max(1440).default(10),
+      backoff_initial_ms: z.number().int().min(0).max(3_600_000).default(5000),
+      backoff_max_ms: z.number().int().min(0).max(3_600_000).default(120_000),
+      timeout_ms: z.number().int().min(100).max(600_000).default(30_000),
+    })
+    .default({
+      max_restarts: 3,
+      window_minutes: 10,
+      backoff_initial_ms: 5000,
+      backoff_max_ms: 120_000,
+      timeout_ms: 30_000,
+    }),
 });
 
 /** Environment variables the agent reads; they override the file. Nothing else in the agent reads process.env. */
@@ -111,6 +134,8 @@ export interface AgentSettingsConfig {
   };
   readonly logLevel: LogLevel;
   readonly lister: ListerChoice;
+  readonly restartActions: ReadonlyMap<string, RestartAction>;
+  readonly restartLimits: RestartLimits;
 }
 
 /** A config problem; the message names the file and the field. The CLI prints it and exits 2. */
@@ -230,6 +255,14 @@ export function loadAgentConfig(options: {
     }),
     logLevel: env.PROCWATCH_LOG_LEVEL ?? file.log_level,
     lister: file.lister,
+    restartActions: new Map(Object.entries(file.restart_actions)),
+    restartLimits: Object.freeze({
+      maxRestarts: file.restart_limits.max_restarts,
+      windowMs: Math.round(file.restart_limits.window_minutes * 60_000),
+      backoffInitialMs: file.restart_limits.backoff_initial_ms,
+      backoffMaxMs: file.restart_limits.backoff_max_ms,
+      timeoutMs: file.restart_limits.timeout_ms,
+    }),
   });
 }
 

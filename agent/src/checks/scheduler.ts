@@ -16,6 +16,7 @@ import {
 } from '@procwatch/shared';
 import type { Logger } from 'pino';
 import type { ProcessLister } from '../processes/process-lister.ts';
+import type { RestartManager } from '../restart/restart-manager.ts';
 import type { Spool } from '../spool/spool.ts';
 import { type CheckRunnerContext, runChecks } from './check-runner.ts';
 import { CpuMeter } from './cpu-meter.ts';
@@ -43,6 +44,8 @@ export interface SchedulerOptions {
   readonly selfPid?: number;
   readonly phaseMs?: number;
   readonly firstReadingDelayMs?: number;
+  /** Auto-restart of monitors that name a restart action; without it nothing is restarted. */
+  readonly restarts?: RestartManager;
 }
 
 /**
@@ -90,6 +93,13 @@ export class Scheduler {
       else next.set(spec.id, { spec, specKey, nextDueMs: nowMs, primary: null, lastStatus: null });
     }
     this.#monitors = next;
+    this.#options.restarts?.retain(new Set(next.keys()));
+  }
+
+  /** Makes a monitor due at the next tick (a restart finished, a backoff ran out). */
+  recheck(id: number): void {
+    const m = this.#monitors.get(id);
+    if (m) m.nextDueMs = 0;
   }
 
   get monitorCount(): number {
@@ -167,13 +177,15 @@ export class Scheduler {
       { signal },
     );
     this.scans += 1;
-    const samples = run.checks.map((check) =>
-      buildSample(check, {
+    const samples = run.checks.map((check) => {
+      const sample = buildSample(check, {
         sampleId: randomUUID(),
         tradeDay: this.#tradeDay(check),
         totalMemoryBytes: this.#options.totalMemoryBytes,
-      }),
-    );
+      });
+      const restartEvents = this.#options.restarts?.takeEvents(check.monitor.id);
+      return restartEvents ? { ...sample, restart_events: restartEvents } : sample;
+    });
     const written = this.#options.spool.append(samples);
     for (const [i, check] of run.checks.entries()) {
       const state = monitors[i];
@@ -200,6 +212,7 @@ export class Scheduler {
         );
       }
       state.lastStatus = result.status;
+      this.#options.restarts?.observe(state.spec, result.status);
     }
     this.#cpuMeter.prune(
       Date.now() - 3 * Math.max(60_000, ...monitors.map((m) => m.spec.check_interval * 1000)),

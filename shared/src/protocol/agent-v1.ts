@@ -12,6 +12,7 @@ import {
 } from '../model/limits.ts';
 import { CommandPatternSchema, PidFileSchema, ProcessNameSchema } from '../model/monitor.ts';
 import { InstantSchema, TradeDaySchema } from '../model/text.ts';
+import { RESTART_EVENTS_MAX, RestartActionNameSchema, RestartEventSchema } from './restart-event.ts';
 
 /** Version of the agent wire protocol; bumped on any incompatible change. */
 export const AGENT_PROTOCOL_VERSION = 1;
@@ -32,6 +33,8 @@ export const AgentMonitorSpecSchema = z.object({
   check_interval: z.number().int().min(CHECK_INTERVAL_MIN_S).max(CHECK_INTERVAL_MAX_S),
   monitor_start_time: InstantSchema.nullable(),
   monitor_end_time: InstantSchema.nullable(),
+  /** Name of a restart action in the host's own agent config; never a command line. */
+  restart_action: RestartActionNameSchema.nullable().optional(),
 });
 /** One monitor as the agent sees it. */
 export type AgentMonitorSpec = z.infer<typeof AgentMonitorSpecSchema>;
@@ -91,6 +94,8 @@ export const SampleSchema = z.object({
   error_message: z.string().max(ERROR_MESSAGE_MAX_LENGTH).nullable(),
   process_count: z.number().int().min(0).max(INT4_MAX),
   matches: z.array(ProcessMatchSchema).max(SAMPLE_MATCHES_MAX).optional(),
+  /** Restart events since the monitor's previous sample (agent-side auto-restart). */
+  restart_events: z.array(RestartEventSchema).max(RESTART_EVENTS_MAX).optional(),
 });
 /** One check result on the wire. */
 export type Sample = z.infer<typeof SampleSchema>;
