@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type AgentConfig, AgentConfigSchema, InstantSchema } from '@procwatch/shared';
 import { z } from 'zod';
 import { AgentConfigError, describeIssues } from '../config.ts';
@@ -39,7 +40,7 @@ export function readConfigCache(path: string): ConfigCache | null {
   return parsed.data;
 }
 
-/** Writes the cache atomically (temp file, rename). */
+/** Writes the cache atomically (temp file, rename), creating the state directory if need be. */
 export function writeConfigCache(
   path: string,
   config: AgentConfig,
@@ -47,6 +48,9 @@ export function writeConfigCache(
   now = new Date(),
 ): void {
   const cache: ConfigCache = { version: 1, etag, fetched_at: now.toISOString(), config };
+  // The spool creates its own directory; with `spool.dir` elsewhere nothing else creates the state dir,
+  // and without this the cache was never written (found by the system suite's disk-full scenario).
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(cache, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, path);
