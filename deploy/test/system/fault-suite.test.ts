@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { REPO_ROOT } from '../../src/build-agent-bundle.ts';
 import { agentKillScenario } from './scenarios/agent-kill.ts';
 import { collectorKillScenario } from './scenarios/collector-kill.ts';
+import { diskFullScenario } from './scenarios/disk-full.ts';
 import { networkCutScenario } from './scenarios/network-cut.ts';
 import { postgresRestartScenario } from './scenarios/postgres-restart.ts';
 import type { SystemEnv } from './scenarios/scenario.ts';
@@ -13,6 +14,7 @@ import { freePort } from './support/ports.ts';
 import { PostgresServer, postgresUnavailableReason } from './support/postgres-server.ts';
 import { type FaultRow, formatFaultTable } from './support/results-table.ts';
 import { SuiteContext } from './support/suite-context.ts';
+import { tmpfsUnavailableReason } from './support/tmpfs.ts';
 
 // The fault and hostile-input suite (issue 10): the real agent, collector and PostgreSQL as processes,
 // broken on purpose, one scenario at a time. It ends by printing one table (also written to
@@ -73,6 +75,15 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
       t.skip(why);
     }
     await networkCutScenario(env);
+  });
+
+  it('5. spool disk full: keeps checking, drops the oldest with a counted loss, recovers, never crashes', async (t) => {
+    const why = tmpfsUnavailableReason();
+    if (why) {
+      rows.push(skippedRow('5. spool disk full (tmpfs)', why));
+      t.skip(why);
+    }
+    await diskFullScenario(env);
   });
 });
 
