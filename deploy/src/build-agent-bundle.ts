@@ -3,8 +3,9 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 
-/** The repository root (deploy/src/ → ../..). */
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { REPO_ROOT } from './repo-root.ts';
+
+export { REPO_ROOT };
 /** Where `npm run build -w deploy` puts the agent: one file, nothing beside it. */
 export const AGENT_BUNDLE_PATH = join(REPO_ROOT, 'deploy', 'dist', 'procwatch-agent.mjs');
 /** The admin CLI as one file too, for operators' machines. */

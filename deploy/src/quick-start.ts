@@ -3,13 +3,10 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { errorMessage } from '@procwatch/shared';
-import { httpTransport } from '../../collector/src/cli/http-transport.ts';
-import { AdminApi } from '../../collector/src/dashboard/admin-api.ts';
-import { REPO_ROOT } from './build-agent-bundle.ts';
 import { loadQuickStartConfig } from './config.ts';
-import { registerThisMachine, waitForHttpOk } from './quick-start/bootstrap.ts';
 import { type Daemon, startDaemon } from './quick-start/child-process.ts';
 import { ensureSecretFile } from './quick-start/secret-file.ts';
+import { REPO_ROOT } from './repo-root.ts';
 
 // The agent exits within 5 s of SIGTERM, the collector within 10 s: a little more, then SIGKILL.
 const AGENT_STOP_MS = 8000;
@@ -77,6 +74,12 @@ async function main(): Promise<number> {
         void shutdown('collector exited');
       }
     });
+    // Loaded while the collector starts: they are only needed once it answers.
+    const [{ AdminApi }, { httpTransport }, { registerThisMachine, waitForHttpOk }] = await Promise.all([
+      import('../../collector/src/dashboard/admin-api.ts'),
+      import('../../collector/src/cli/http-transport.ts'),
+      import('./quick-start/bootstrap.ts'),
+    ]);
     await waitForHttpOk(`${baseUrl}/readyz`, COLLECTOR_READY_MS, stop.signal);
 
     const transport = httpTransport({ url: baseUrl, token: adminToken.secret, timeoutMs: 15_000 });
