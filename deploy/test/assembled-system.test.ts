@@ -9,8 +9,8 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAgentBundle, REPO_ROOT } from '../src/build-agent-bundle.ts';
 import { type Daemon, startDaemon } from '../src/quick-start/child-process.ts';
-import { IN_CI, skipWithout } from './support/skip.ts';
 import { type CollectorProcess, startCollectorProcess, writeAgentConfig } from './support/processes.ts';
+import { IN_CI, skipWithout } from './support/skip.ts';
 import { processExists, waitFor } from './support/wait.ts';
 
 // The assembled system: a real collector process (PGlite), the agent as the single bundled file
@@ -147,11 +147,16 @@ describe('assembled system', () => {
         await page.waitForSelector('.flash.ok:has-text("Checked through the agent: RUNNING")');
         await shot('03b-checked-now');
 
+        // No reload from here on: the page refreshes itself (app.js swaps in a fresh <main>).
+        await page.goto(`${collector.url}/ui/monitors`);
         target?.kill('SIGKILL');
-        await waitFor('NOT_FOUND on the monitors page', async () => (await statusOf()) === 'NOT_FOUND', {
-          timeoutMs: 60_000,
-        });
+        await page.waitForSelector(`${row}[data-status="NOT_FOUND"]`, { timeout: 60_000 });
         await shot('04-not-found');
+        // A wall screen: the same page at 2560×1440 scales its type up.
+        await page.setViewportSize({ width: 2560, height: 1440 });
+        await page.goto(`${collector.url}/ui`);
+        await shot('04b-wall-screen-overview');
+        await page.setViewportSize({ width: 1400, height: 900 });
 
         const warning = `tr[data-warning-status="OPEN"]:has-text("sleeper ${MARKER}")`;
         await waitFor(
