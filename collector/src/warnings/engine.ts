@@ -3,7 +3,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import { evaluateAgentOffline } from './agent-offline.ts';
-import type { MonitorEngineState, RuleSample } from './model.ts';
+import { restartEventsBySample } from '../ingest/restart-events.ts';
+import type { MonitorEngineState, RuleRestartEvent, RuleSample } from './model.ts';
 import { loadHostInputs, loadMonitorInputs } from './monitor-inputs.ts';
 import type { WarningSettings } from './settings.ts';
 import { lockMonitorStates, saveMonitorStates, stateChanged, stateFromRow } from './state-store.ts';
@@ -22,6 +23,8 @@ export interface EngineSampleInput {
   readonly memory_percent: number | null;
   readonly memory_used_mb: number | null;
   readonly error_message: string | null;
+  /** Used to find the restart events stored with the sample. */
+  readonly sample_id?: string;
 }
 
 /** What one engine call did, for logs, job summaries and tests. */
@@ -61,8 +64,10 @@ function toDate(value: Date | string): Date {
   return value instanceof Date ? value : new Date(value);
 }
 
-function ruleSampleOf(row: EngineSampleInput): RuleSample {
+function ruleSampleOf(row: EngineSampleInput, events: Map<string, RuleRestartEvent[]>): RuleSample {
+  const restartEvents = row.sample_id === undefined ? undefined : events.get(row.sample_id);
   return {
+    ...(restartEvents ? { restartEvents } : {}),
     status: row.status,
     checkedAt: toDate(row.checked_at),
     pid: row.pid,
@@ -101,9 +106,13 @@ export function createWarningEngine(options: WarningEngineOptions): WarningEngin
   async function evaluateSamples(samples: readonly EngineSampleInput[]): Promise<EngineSummary> {
     if (samples.length === 0) return summaryOf(0, noChanges());
     const byMonitor = new Map<number, RuleSample[]>();
+    const events = await restartEventsBySample(
+      db,
+      samples.flatMap((s) => (s.sample_id === undefined ? [] : [s.sample_id])),
+    );
     for (const row of samples) {
       const list = byMonitor.get(row.processMonitorId) ?? [];
-      list.push(ruleSampleOf(row));
+      list.push(ruleSampleOf(row, events));
       byMonitor.set(row.processMonitorId, list);
     }
     for (const list of byMonitor.values()) list.sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime());

@@ -78,6 +78,16 @@ export interface RuleSample {
   readonly memoryPercent: number | null;
   readonly memoryUsedMb: number | null;
   readonly errorMessage: string | null;
+  /** Restart events the agent sent with this sample (auto-restart). */
+  readonly restartEvents?: readonly RuleRestartEvent[];
+}
+
+/** A restart event as the rules see it. */
+export interface RuleRestartEvent {
+  readonly kind: string;
+  readonly action: string | null;
+  readonly attempt: number | null;
+  readonly message: string | null;
 }
 
 /** Open a warning of this type, or bump the unresolved one (count + 1, last_seen_at). */
@@ -88,6 +98,11 @@ export interface RaiseAction {
   readonly title: string;
   readonly message: string;
   readonly details: Record<string, unknown>;
+  /**
+   * On a bump, append `message` to the open warning's message and merge `details` into its details
+   * (what the agent's restarts add to an incident); a new warning takes them as they are.
+   */
+  readonly append?: boolean;
 }
 
 /** Resolve the unresolved warning of this type, if there is one. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { HostRuleInput } from './agent-offline.ts';
 import type { MonitorRuleInput, MuteWindow } from './model.ts';
 import type { EngineDb, EngineTrx } from './tables.ts';
@@ -49,7 +50,21 @@ export async function loadMutes(
   return { byMonitor, byHost };
 }
 
-/** The rules' view of these monitors (all monitors when `ids` is undefined), with their hosts' mutes. */
+function mutesFromJson(value: unknown): MuteWindow[] {
+  const list: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((pair) =>
+    Array.isArray(pair) && pair.length === 2
+      ? [{ startsAt: new Date(String(pair[0])), until: new Date(String(pair[1])) }]
+      : [],
+  );
+}
+
+/**
+ * The rules' view of these monitors (all monitors when `ids` is undefined), with the mutes of each monitor and
+ * of its host that end after `mutesAfter` (and, given `mutesAt`, have started by then). One query: it runs for
+ * every ingested batch.
+ */
 export async function loadMonitorInputs(
   db: EngineDb | EngineTrx,
   ids: readonly number[] | undefined,
@@ -58,6 +73,8 @@ export async function loadMonitorInputs(
 ): Promise<Map<number, MonitorRuleInput>> {
   const inputs = new Map<number, MonitorRuleInput>();
   if (ids !== undefined && ids.length === 0) return inputs;
+  const startedBy =
+    mutesAt === undefined ? sql`` : sql`AND w.starts_at <= ${mutesAt.toISOString()}::timestamptz`;
   let select = db
     .selectFrom('ProcessMonitor as m')
     .innerJoin('HostServer as h', 'h.id', 'm.hostServerId')
@@ -74,17 +91,14 @@ export async function loadMonitorInputs(
       'm.cpu_threshold_percent',
       'm.memory_threshold_percent',
       'm.memory_threshold_mb',
+      sql<unknown>`(
+        SELECT coalesce(json_agg(json_build_array(w.starts_at, w.muted_until)), '[]'::json)
+        FROM "WarningMute" w
+        WHERE (w."processMonitorId" = m.id OR w."hostServerId" = m."hostServerId")
+          AND w.muted_until > ${mutesAfter.toISOString()}::timestamptz ${startedBy})`.as('mutes'),
     ]);
   if (ids !== undefined) select = select.where('m.id', 'in', [...ids]);
-  const rows = await select.execute();
-  const mutes = await loadMutes(db, {
-    ...(ids === undefined
-      ? {}
-      : { monitorIds: rows.map((r) => r.id), hostIds: rows.map((r) => r.hostServerId) }),
-    activeAfter: mutesAfter,
-    ...(mutesAt === undefined ? {} : { activeAt: mutesAt }),
-  });
-  for (const row of rows) {
+  for (const row of await select.execute()) {
     inputs.set(row.id, {
       id: row.id,
       name: row.name,
@@ -98,7 +112,7 @@ export async function loadMonitorInputs(
       cpuThresholdPercent: row.cpu_threshold_percent,
       memoryThresholdPercent: row.memory_threshold_percent,
       memoryThresholdMb: row.memory_threshold_mb,
-      mutes: [...(mutes.byMonitor.get(row.id) ?? []), ...(mutes.byHost.get(row.hostServerId) ?? [])],
+      mutes: mutesFromJson(row.mutes),
     });
   }
   return inputs;

@@ -73,18 +73,27 @@ export async function lockMonitorStates(
   const ids = [...new Set(monitorIds)].sort((a, b) => a - b);
   const states = new Map<number, MonitorEngineState>();
   if (ids.length === 0) return states;
-  // The ids travel as one JSON parameter: PGlite does not serialise JS arrays.
-  await sql`INSERT INTO "ProcessWarningState" ("processMonitorId")
-    SELECT m.id FROM "ProcessMonitor" m
-    WHERE m.id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)::int)
-    ON CONFLICT DO NOTHING`.execute(trx);
-  const rows = await trx
-    .selectFrom('ProcessWarningState')
-    .selectAll()
-    .where('processMonitorId', 'in', ids)
-    .orderBy('processMonitorId')
-    .forUpdate()
-    .execute();
+  const lock = (list: readonly number[]) =>
+    trx
+      .selectFrom('ProcessWarningState')
+      .selectAll()
+      .where('processMonitorId', 'in', [...list])
+      .orderBy('processMonitorId')
+      .forUpdate()
+      .execute();
+  const rows = await lock(ids);
+  // A monitor seen for the first time gets its row here (inserting it locks it too); in the steady state every
+  // row exists and this costs nothing. The ids travel as one JSON parameter: PGlite does not serialise arrays.
+  const found = new Set(rows.map((r) => r.processMonitorId));
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length > 0) {
+    await sql`INSERT INTO "ProcessWarningState" ("processMonitorId")
+      SELECT m.id FROM "ProcessMonitor" m
+      WHERE m.id IN (SELECT jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb)::int)
+      ORDER BY m.id
+      ON CONFLICT DO NOTHING`.execute(trx);
+    rows.push(...(await lock(missing)));
+  }
   for (const row of rows) states.set(row.processMonitorId, stateFromRow(row as StateRow));
   for (const id of ids) if (!states.has(id)) states.set(id, INITIAL_ENGINE_STATE);
   return states;

@@ -18,6 +18,7 @@ import {
   type WarningAction,
 } from './model.ts';
 import { levelOf, stepResource } from './resource-rule.ts';
+import { restartNote } from './restart-rule.ts';
 import type { WarningSettings } from './settings.ts';
 
 /** What every transition needs besides the monitor: the trading calendar and the engine defaults. */
@@ -42,8 +43,13 @@ class ActionList {
     this.raised = new Set(raised);
   }
 
-  raise(type: OpsWarningType, text: { title: string; message: string }, details: Record<string, unknown>) {
-    this.actions.push({ kind: 'raise', type, at: this.at, ...text, details });
+  raise(
+    type: OpsWarningType,
+    text: { title: string; message: string },
+    details: Record<string, unknown>,
+    append?: boolean,
+  ) {
+    this.actions.push({ kind: 'raise', type, at: this.at, ...text, details, ...(append ? { append } : {}) });
     this.raised.add(type);
   }
 
@@ -194,6 +200,13 @@ export function evaluateSample(
   let next: Pick<MonitorEngineState, 'lastStatus' | 'lastPid' | 'lastStartTime'> = state;
 
   if (!expectation.watching) for (const type of SCHEDULED_TYPES) list.resolve(type, expectation.reason);
+
+  if (watching) {
+    for (const event of sample.restartEvents ?? []) {
+      const note = restartNote(monitor, event, list.raised);
+      if (note) list.raise(note.type, note, { ...sampleDetails(sample), ...note.details }, true);
+    }
+  }
 
   if (sample.status === 'ERROR') {
     counters = { ...counters, checkOkStreak: 0 };

@@ -56,6 +56,10 @@ export async function applyWarningActions(
           ${now.toISOString()}::timestamptz)
         ON CONFLICT (dedup_key) WHERE status <> 'RESOLVED' DO UPDATE SET
           count = "OpsWarning".count + 1,
+          message = CASE WHEN ${action.append === true}::boolean
+            THEN left("OpsWarning".message || ' ' || EXCLUDED.message, 8000) ELSE "OpsWarning".message END,
+          details = CASE WHEN ${action.append === true}::boolean
+            THEN COALESCE("OpsWarning".details, '{}'::jsonb) || EXCLUDED.details ELSE "OpsWarning".details END,
           last_seen_at = GREATEST("OpsWarning".last_seen_at, EXCLUDED.last_seen_at),
           "updatedAt" = now()
         RETURNING id, (xmax = 0) AS inserted`.execute(trx);
