@@ -124,6 +124,12 @@ export class Scheduler {
     const active = [...this.#monitors.values()].filter((m) => isWithinMonitorWindow(m.spec, now));
     for (const m of this.#monitors.values()) if (!active.includes(m)) m.primary = null;
     const changed = await this.#watchPrimaries(active, signal);
+    if (changed.length > 0) {
+      this.#log.debug(
+        { monitors: changed.map((m) => m.spec.id) },
+        'liveness: primary gone, restarted or stopped',
+      );
+    }
     // Due within half a tick: check now rather than scan again a moment later.
     const horizon = nowMs + this.#livenessIntervalMs / 2;
     const due = active.filter((m) => m.nextDueMs <= horizon);
@@ -139,6 +145,7 @@ export class Scheduler {
 
   async #watchPrimaries(active: MonitorState[], signal?: AbortSignal): Promise<MonitorState[]> {
     const watched = active.filter((m) => m.primary !== null);
+    this.#log.trace({ active: active.length, watched: watched.length }, 'liveness tick');
     if (watched.length === 0) return [];
     const probes = await this.#options.lister.probe([...new Set(watched.map((m) => m.primary!.pid))], {
       signal,
@@ -152,12 +159,14 @@ export class Scheduler {
     });
   }
 
-  /** Checks the given monitors at once (the "check now" command); unknown ids are ignored. */
+  /**
+   * Checks the given monitors at once (the "check now" command), inside their window or not: someone
+   * asked explicitly. Unknown ids are ignored.
+   */
   async checkNow(ids: readonly number[], signal?: AbortSignal): Promise<Sample[]> {
-    const now = new Date();
     const monitors = ids.flatMap((id) => {
       const m = this.#monitors.get(id);
-      return m && isWithinMonitorWindow(m.spec, now) ? [m] : [];
+      return m ? [m] : [];
     });
     if (monitors.length === 0) return [];
     return this.#check(monitors, true, signal);
