@@ -12,6 +12,12 @@ export class PartitionCache {
 
   constructor(private readonly db: Kysely<Database>) {}
 
+  /** True when every day of `days` is known to exist. */
+  knows(days: Iterable<string>): boolean {
+    for (const day of days) if (!this.#known.has(day)) return false;
+    return true;
+  }
+
   /** Makes sure the partitions of `days` (`YYYYMMDD`) exist. */
   async ensure(days: Iterable<string>): Promise<void> {
     const missing = [...new Set(days)].filter((d) => !this.#known.has(d));

@@ -1,7 +1,8 @@
 /**
  * A PostgreSQL array literal (`{"a","b",NULL}`) of the values, passed as one text parameter and
  * cast in SQL (`$1::int4[]`). pg would serialise JS arrays itself, but PGlite does not; a literal
- * behaves the same on both. Every element is quoted, so commas, braces and quotes are data.
+ * behaves the same on both. Strings are always quoted, so commas, braces and quotes are data;
+ * numbers and booleans need no quotes.
  */
 export function pgArray(values: readonly (string | number | boolean | null | undefined)[]): string {
   let out = '{';
@@ -9,7 +10,9 @@ export function pgArray(values: readonly (string | number | boolean | null | und
     if (i > 0) out += ',';
     const v = values[i];
     if (v === null || v === undefined) out += 'NULL';
-    else out += `"${String(v).replace(/[\\"]/g, '\\$&')}"`;
+    else if (typeof v === 'string') {
+      out += v.includes('"') || v.includes('\\') ? `"${v.replace(/[\\"]/g, '\\$&')}"` : `"${v}"`;
+    } else out += String(v);
   }
   return `${out}}`;
 }

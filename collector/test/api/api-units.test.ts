@@ -2,39 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { generateAgentToken, parseAgentToken } from '../../src/auth/agent-token.ts';
 import { AuthFailureLimiter } from '../../src/auth/auth-failure-limiter.ts';
 import { bearerToken, matchesHash } from '../../src/auth/secrets.ts';
-import { currentStatusCandidates } from '../../src/ingest/current-status.ts';
 import { pgArray } from '../../src/ingest/pg-array.ts';
 import { decodeHistoryCursor, encodeHistoryCursor } from '../../src/queries/history.ts';
-
-const at = (s: number) => new Date(Date.UTC(2026, 0, 5, 1, 0, s));
-
-describe('current status candidates', () => {
-  it('takes the newest row per monitor and where its status run starts', () => {
-    const rows = [
-      { processMonitorId: 1, status: 'RUNNING' as const, checked_at: at(1), id: 1 },
-      { processMonitorId: 1, status: 'NOT_FOUND' as const, checked_at: at(3), id: 3 },
-      { processMonitorId: 1, status: 'NOT_FOUND' as const, checked_at: at(2), id: 2 },
-      { processMonitorId: 2, status: 'RUNNING' as const, checked_at: at(2), id: 4 },
-      { processMonitorId: 2, status: 'RUNNING' as const, checked_at: at(1), id: 5 },
-    ];
-    const byMonitor = new Map(currentStatusCandidates(rows).map((c) => [c.latest.processMonitorId, c]));
-    expect(byMonitor.get(1)).toMatchObject({ latest: { id: 3 }, runStart: at(2), runCoversBatch: false });
-    expect(byMonitor.get(2)).toMatchObject({ latest: { id: 4 }, runStart: at(1), runCoversBatch: true });
-  });
-
-  it('breaks checked_at ties by id', () => {
-    const rows = [
-      { processMonitorId: 1, status: 'RUNNING' as const, checked_at: at(1), id: 7 },
-      { processMonitorId: 1, status: 'ERROR' as const, checked_at: at(1), id: 9 },
-    ];
-    expect(currentStatusCandidates(rows)[0]).toMatchObject({ latest: { id: 9 }, runCoversBatch: false });
-  });
-});
 
 describe('pgArray', () => {
   it('quotes every element so separators and quotes are data', () => {
     expect(pgArray([1, null, 'a,b', 'say "hi"', 'back\\slash', '{}', true])).toBe(
-      '{"1",NULL,"a,b","say \\"hi\\"","back\\\\slash","{}","true"}',
+      '{1,NULL,"a,b","say \\"hi\\"","back\\\\slash","{}",true}',
     );
     expect(pgArray([])).toBe('{}');
   });
