@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { REPO_ROOT } from '../../src/build-agent-bundle.ts';
 import { agentKillScenario } from './scenarios/agent-kill.ts';
+import { agentLoadScenario, loadSettingsFrom } from './scenarios/agent-load.ts';
 import { collectorKillScenario } from './scenarios/collector-kill.ts';
 import { diskFullScenario } from './scenarios/disk-full.ts';
 import { networkCutScenario } from './scenarios/network-cut.ts';
@@ -84,6 +85,11 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
       t.skip(why);
     }
     await diskFullScenario(env);
+  });
+
+  const load = loadSettingsFrom(process.env);
+  it(`6. ${load.agents} simulated agents for ${load.seconds} s with concurrent admin queries: 0 errors`, async () => {
+    await agentLoadScenario(env, load);
   });
 });
 
