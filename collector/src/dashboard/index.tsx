@@ -18,6 +18,7 @@ import { registerPageRoutes } from './routes/pages.tsx';
 import { sameOrigin, securityHeaders } from './security.ts';
 import { SessionStore, sameSecret } from './session.ts';
 import { ErrorPage } from './views/error.tsx';
+import { htmlPage } from './views/html-page.ts';
 
 export { SessionStore } from './session.ts';
 
@@ -160,7 +161,7 @@ export function createDashboard(options: DashboardOptions): Hono<DashboardEnv> {
       error instanceof AdminApiError
         ? error.message
         : 'Something went wrong; the collector log has the details.';
-    return c.html(<ErrorPage base={base} status={status} text={text} />, status);
+    return htmlPage(c, <ErrorPage base={base} status={status} text={text} />, status);
   });
 
   registerLogoutRoute(app, auth);

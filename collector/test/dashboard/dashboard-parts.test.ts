@@ -66,6 +66,10 @@ describe('chart geometry', () => {
     );
     expect(g.markers).toEqual([{ x: 100, t: 500 }]);
   });
+  it('rounds the scale in the given unit (uptime in hours)', () => {
+    const g = chartGeometry([{ t: 0, v: 3 * 3600 + 17 }], frame, { yUnit: 3600 });
+    expect(g.yMax).toBe(5 * 3600);
+  });
   it('draws nothing without values', () => {
     expect(chartGeometry([{ t: 1, v: null }], frame).segments).toEqual([]);
   });

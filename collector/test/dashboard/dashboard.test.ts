@@ -89,6 +89,8 @@ describe('dashboard', () => {
     for (const path of ['/ui', '/ui/monitors', '/ui/hosts']) {
       const page = await browser.get(path);
       expect(page.res.status, path).toBe(200);
+      // Standards mode: without the doctype tables would not inherit the wall screen's font size.
+      expect(page.text.startsWith('<!DOCTYPE html><html lang="en">'), path).toBe(true);
       expect(page.text, path).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
       expect(page.text, path).not.toContain(EVIL);
     }

@@ -20,7 +20,7 @@ header.top .brand { font-weight: 700; font-size: 1.15rem; color: var(--text); }
 header.top nav { display: flex; gap: 1rem; flex-wrap: wrap; }
 header.top nav a.current { color: var(--text); font-weight: 600; border-bottom: 2px solid var(--accent); }
 header.top .meta { margin-left: auto; color: var(--muted); display: flex; gap: 1rem; align-items: center; }
-main { padding: 1rem 1.2rem 2rem; max-width: 1800px; margin: 0 auto; }
+main { padding: 1rem 1.2rem 2rem; max-width: 110rem; margin: 0 auto; }
 h1 { font-size: 1.4rem; margin: .3rem 0 1rem; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .6rem; }
 h3 { font-size: 1rem; margin: 1rem 0 .4rem; color: var(--muted); }

@@ -3,6 +3,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { DashboardEnv } from '../dashboard-env.ts';
 import { safeNext, sameOrigin } from '../security.ts';
 import { randomToken, type SessionStore, sameSecret } from '../session.ts';
+import { htmlPage } from '../views/html-page.ts';
 import { LoginPage } from '../views/login.tsx';
 
 /** Session cookie name over plain HTTP. */
@@ -49,7 +50,7 @@ export function registerAuthRoutes(app: Hono<DashboardEnv>, auth: AuthSettings):
   ) => {
     const csrf = randomToken(24);
     setCookie(c, LOGIN_COOKIE, csrf, { ...cookieBase, maxAge: 3600 });
-    return c.html(<LoginPage base={auth.base} csrfToken={csrf} next={next} error={error} />, status);
+    return htmlPage(c, <LoginPage base={auth.base} csrfToken={csrf} next={next} error={error} />, status);
   };
 
   app.get('/login', (c) => loginPage(c, 200, safeNext(auth.base, c.req.query('next'))));

@@ -14,6 +14,7 @@ import {
 } from '../forms.ts';
 import { HostFormPage, MonitorFormPage } from '../views/forms.tsx';
 import { HostTokenPage } from '../views/hosts.tsx';
+import { htmlPage } from '../views/html-page.ts';
 import { idParam } from './pages.tsx';
 
 /** A stored monitor as form values. */
@@ -86,7 +87,8 @@ export function registerFormRoutes(
       process_type: 'CUSTOM',
       ...(host ? { hostServerId: String(host) } : {}),
     };
-    return c.html(
+    return htmlPage(
+      c,
       <MonitorFormPage
         ctx={c.get('page')}
         mode="create"
@@ -115,7 +117,8 @@ export function registerFormRoutes(
       }
     }
     const [hosts, fundAccounts] = await Promise.all([api.listHosts(), api.listFundAccounts()]);
-    return c.html(
+    return htmlPage(
+      c,
       <MonitorFormPage
         ctx={page}
         mode="create"
@@ -139,7 +142,8 @@ export function registerFormRoutes(
       api.listFundAccounts(),
     ]);
     const values = monitorValues(monitor, c.get('page').timeZone);
-    return c.html(
+    return htmlPage(
+      c,
       <MonitorFormPage
         ctx={c.get('page')}
         mode="edit"
@@ -171,7 +175,8 @@ export function registerFormRoutes(
       }
     }
     const [hosts, fundAccounts] = await Promise.all([api.listHosts(), api.listFundAccounts()]);
-    return c.html(
+    return htmlPage(
+      c,
       <MonitorFormPage
         ctx={page}
         mode="edit"
@@ -188,7 +193,7 @@ export function registerFormRoutes(
 
   app.get('/hosts/new', (c) => {
     const values: FormValues = { active: 'on', ssh_port: '22', ssh_host_key_policy: 'PINNED' };
-    return c.html(<HostFormPage ctx={c.get('page')} mode="create" values={values} errors={{}} />);
+    return htmlPage(c, <HostFormPage ctx={c.get('page')} mode="create" values={values} errors={{}} />);
   });
 
   app.post('/hosts/new', async (c) => {
@@ -202,12 +207,13 @@ export function registerFormRoutes(
         const created = await c.get('api').createHost(read.body as never);
         // The token is shown on this answer only (never stored by the dashboard, never in a URL).
         const collectorUrl = options.publicUrl ?? new URL(c.req.url).origin;
-        return c.html(<HostTokenPage ctx={page} host={created} collectorUrl={collectorUrl} />);
+        return htmlPage(c, <HostTokenPage ctx={page} host={created} collectorUrl={collectorUrl} />);
       } catch (error) {
         ({ errors, formError } = apiRefusal(error));
       }
     }
-    return c.html(
+    return htmlPage(
+      c,
       <HostFormPage ctx={page} mode="create" values={values} errors={errors} formError={formError} />,
       400,
     );
@@ -217,7 +223,8 @@ export function registerFormRoutes(
     const id = idParam(c.req.param('id'));
     if (id === undefined) return next();
     const host = await c.get('api').getHost(id);
-    return c.html(
+    return htmlPage(
+      c,
       <HostFormPage ctx={c.get('page')} mode="edit" hostId={id} values={hostValues(host)} errors={{}} />,
     );
   });
@@ -239,7 +246,8 @@ export function registerFormRoutes(
         ({ errors, formError } = apiRefusal(error));
       }
     }
-    return c.html(
+    return htmlPage(
+      c,
       <HostFormPage
         ctx={page}
         mode="edit"

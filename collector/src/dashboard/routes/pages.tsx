@@ -4,6 +4,7 @@ import { type AdminApi, AdminApiError, type Warning } from '../admin-api.ts';
 import { type DashboardEnv, takeFlash } from '../dashboard-env.ts';
 import { findLifeEvents } from '../history-events.ts';
 import { HostsPage } from '../views/hosts.tsx';
+import { htmlPage } from '../views/html-page.ts';
 import { HISTORY_RANGES, type HistoryRange, MonitorDetailPage } from '../views/monitor-detail.tsx';
 import { filterStatus, type MonitorFilters, MonitorsPage } from '../views/monitors.tsx';
 import { OverviewPage } from '../views/overview.tsx';
@@ -43,7 +44,8 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
       unresolvedWarnings(api),
     ]);
     const open = warnings?.filter((w) => w.status === 'OPEN') ?? null;
-    return c.html(
+    return htmlPage(
+      c,
       <OverviewPage ctx={c.get('page')} hosts={hosts} status={status.items} openWarnings={open} />,
     );
   });
@@ -62,7 +64,8 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
       api.listHosts(),
       api.status({ hostServerId: filters.host, process_type: filters.type, status: filters.status }),
     ]);
-    return c.html(
+    return htmlPage(
+      c,
       <MonitorsPage
         ctx={c.get('page')}
         hosts={hosts}
@@ -89,7 +92,8 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
     ]);
     const items: HistoryItem[] = history.items;
     const current: StatusItem | undefined = status.items.find((s) => s.processMonitorId === id);
-    return c.html(
+    return htmlPage(
+      c,
       <MonitorDetailPage
         ctx={page}
         monitor={monitor}
@@ -114,7 +118,8 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
             if (e instanceof AdminApiError && e.status === 404) return null;
             throw e;
           });
-    return c.html(
+    return htmlPage(
+      c,
       <WarningsPage
         ctx={c.get('page')}
         view={view}
@@ -126,6 +131,6 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
 
   app.get('/hosts', async (c) => {
     const hosts = await c.get('api').listHosts();
-    return c.html(<HostsPage ctx={c.get('page')} hosts={hosts} flash={takeFlash(c.get('session'))} />);
+    return htmlPage(c, <HostsPage ctx={c.get('page')} hosts={hosts} flash={takeFlash(c.get('session'))} />);
   });
 }

@@ -43,11 +43,13 @@ const round = (n: number) => Math.round(n * 10) / 10;
 export function chartGeometry(
   points: readonly ChartPoint[],
   frame: ChartFrame,
-  options: { yMaxHint?: number; markers?: readonly number[] } = {},
+  options: { yMaxHint?: number; markers?: readonly number[]; yUnit?: number } = {},
 ): ChartGeometry {
   const sorted = [...points].sort((a, b) => a.t - b.t);
   const values = sorted.flatMap((p) => (p.v === null || !Number.isFinite(p.v) ? [] : [p.v]));
-  const yMax = niceCeiling(Math.max(options.yMaxHint ?? 0, ...values, 0) || 1);
+  // The scale is a 1/2/5 step of `yUnit` (e.g. 3600 for seconds read as hours), so ticks land on round values.
+  const unit = options.yUnit ?? 1;
+  const yMax = niceCeiling((Math.max(options.yMaxHint ?? 0, ...values, 0) || unit) / unit) * unit;
   const tMin = sorted[0]?.t ?? 0;
   const tMax = sorted.at(-1)?.t ?? 0;
   const plotW = frame.width - frame.padLeft - frame.padRight;

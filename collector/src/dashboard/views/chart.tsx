@@ -11,13 +11,19 @@ export interface LineChartProps {
   /** Formats an instant on the time axis. */
   formatTime: (t: number) => string;
   yMaxHint?: number;
+  /** Unit the scale is rounded in (3600: seconds shown as whole hours). */
+  yUnit?: number;
   /** Instants of restarts, drawn as vertical markers. */
   markers?: readonly number[];
 }
 
 /** A server-rendered SVG line chart: no script, scales with its container, gaps where there is no value. */
 export function LineChart(props: LineChartProps) {
-  const g = chartGeometry(props.points, FRAME, { yMaxHint: props.yMaxHint, markers: props.markers });
+  const g = chartGeometry(props.points, FRAME, {
+    yMaxHint: props.yMaxHint,
+    markers: props.markers,
+    yUnit: props.yUnit,
+  });
   const empty = g.segments.length === 0;
   const bottom = FRAME.height - FRAME.padBottom;
   return (

@@ -27,6 +27,12 @@ function hhmm(timeZone: string, withDate: boolean) {
   return (t: number) => f.format(new Date(t));
 }
 
+/** Rounds the uptime scale to hours, minutes or seconds, whichever the values reach. */
+function uptimeUnit(points: readonly { v: number | null }[]): number {
+  const max = Math.max(0, ...points.map((p) => p.v ?? 0));
+  return max >= 7200 ? 3600 : max >= 120 ? 60 : 1;
+}
+
 /** The monitor detail page: settings, current status, charts, restarts and recent samples. */
 export function MonitorDetailPage(props: {
   ctx: PageContext;
@@ -46,7 +52,7 @@ export function MonitorDetailPage(props: {
   const mem = props.history.map((i) => ({ t: ts(i), v: up(i) ? i.memory_used_mb : null }));
   const uptime = props.history.map((i) => ({
     t: ts(i),
-    v: up(i) && i.uptime_seconds !== null ? i.uptime_seconds / 3600 : null,
+    v: up(i) ? i.uptime_seconds : null,
   }));
   const restarts = props.events.filter((e) => e.kind !== 'went down').map((e) => Date.parse(e.at));
   const formatTime = hhmm(ctx.timeZone, props.range === '7d' || props.range === '24h');
@@ -183,9 +189,10 @@ export function MonitorDetailPage(props: {
           markers={restarts}
         />
         <LineChart
-          title="Uptime (hours)"
+          title="Uptime"
           points={uptime}
-          format={(v) => `${v < 10 ? v.toFixed(1) : Math.round(v)} h`}
+          format={formatDuration}
+          yUnit={uptimeUnit(uptime)}
           formatTime={formatTime}
           markers={restarts}
         />
