@@ -1,9 +1,9 @@
 import type { CompiledCalendar, ProcessStatusType } from '@procwatch/shared';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { restartEventsBySample } from '../ingest/restart-events.ts';
 import type { Logger } from '../logger.ts';
 import { evaluateAgentOffline } from './agent-offline.ts';
-import { restartEventsBySample } from '../ingest/restart-events.ts';
 import type { MonitorEngineState, RuleRestartEvent, RuleSample } from './model.ts';
 import { loadHostInputs, loadMonitorInputs } from './monitor-inputs.ts';
 import type { WarningSettings } from './settings.ts';
@@ -107,7 +107,7 @@ export function createWarningEngine(options: WarningEngineOptions): WarningEngin
     if (samples.length === 0) return summaryOf(0, noChanges());
     const byMonitor = new Map<number, RuleSample[]>();
     const events = await restartEventsBySample(
-      db,
+      options.db,
       samples.flatMap((s) => (s.sample_id === undefined ? [] : [s.sample_id])),
     );
     for (const row of samples) {
