@@ -4,7 +4,7 @@
  *
  *   npx tsx collector/bench/load-test.ts [--agents 500] [--monitors 20] [--interval 5] [--duration 60]
  *     [--collectors 1] [--pool-max 10] [--url postgres://postgres@127.0.0.1:5432/postgres]
- *   quick run: --agents 50 --duration 15
+ *   quick run: --agents 50 --duration 15; --history N adds N older rows first; --cpu-prof DIR profiles the collectors
  *
  * Creates a scratch database, provisions the hosts (agent tokens) and monitors, starts the
  * collector(s) as child processes (`procwatch-collector serve`), runs the agents (each posts one
@@ -15,6 +15,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     url: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     keep: { type: 'boolean', default: false },
     history: { type: 'string', default: '0' },
+    'cpu-prof': { type: 'string' },
   },
 });
 const positive = (name: string, text: string | undefined) => {
@@ -127,6 +129,9 @@ try {
       .execute();
     agents.push({ token: token.token, monitorIds: monitors.map((m) => m.id), seq: 0 });
   }
+  // As in production, where autovacuum has analysed the tables: fresh tables look empty to the
+  // planner, which then scans them whole.
+  await sql`ANALYZE`.execute(db);
   console.log(`provisioned ${AGENTS} hosts × ${MONITORS} monitors in ${scratch}`);
   if (HISTORY_ROWS > 0) {
     // Older history spread over the partitions behind today, generated server-side.
@@ -149,10 +154,12 @@ try {
     );
   }
 
+  // --cpu-prof DIR: a V8 CPU profile of each collector, written when it exits (open in Chrome DevTools).
+  const profileArgs = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
   const bases: string[] = [];
   for (let c = 0; c < COLLECTORS; c += 1) {
     const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'serve'], {
+    const child = spawn(process.execPath, [...profileArgs, BIN, 'serve'], {
       env: {
         ...process.env,
         DATABASE_URL: dbUrl.toString(),
@@ -181,14 +188,31 @@ try {
   let samplesAcked = 0;
   let acceptedRows = 0;
   const inFlight = new Set<Promise<void>>();
-  const started = Date.now();
-  const stopAt = started + DURATION_MS;
+  const cpuSeconds = () =>
+    children.reduce((sum, child) => {
+      // /proc/<pid>/stat fields 14 and 15: utime and stime in clock ticks (100 per second on Linux).
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return sum + (Number(fields[11]) + Number(fields[12])) / 100;
+    }, 0);
+  // What the database did per batch (all collectors, its own jobs included): pg_stat_database counters.
+  const dbStats = async () =>
+    (
+      await sql<{ xact: number; ins: number; upd: number; del: number; ret: number }>`
+        SELECT xact_commit::float8 AS xact, tup_inserted::float8 AS ins, tup_updated::float8 AS upd,
+          tup_deleted::float8 AS del, tup_returned::float8 AS ret
+        FROM pg_stat_database WHERE datname = current_database()`.execute(db)
+    ).rows[0]!;
+  let started = Date.now();
+  // The simulated processes never restart: one start time throughout.
+  const processStart = started - 3_600_000;
+  const processStartIso = new Date(processStart).toISOString();
+  let warmupSamples = 0;
 
-  const postBatch = async (agentIndex: number) => {
+  const postBatch = async (agentIndex: number, warmup = false) => {
     const agent = agents[agentIndex]!;
     const pool = pools[agentIndex % pools.length]!;
     const now = new Date();
-    const startTime = new Date(started - 3_600_000).toISOString();
     const samples: Sample[] = agent.monitorIds.map((id, m) => ({
       sample_id: randomUUID(),
       seq: ++agent.seq,
@@ -198,8 +222,8 @@ try {
       cpu_percent: Math.round(Math.random() * 1000) / 10,
       memory_percent: 1.5,
       memory_used_mb: 256,
-      uptime_seconds: Math.round((now.getTime() - started) / 1000) + 3600,
-      start_time: startTime,
+      uptime_seconds: Math.round((now.getTime() - processStart) / 1000),
+      start_time: processStartIso,
       trade_day: '20300102',
       checked_at: now.toISOString(),
       check_duration_ms: 2,
@@ -207,8 +231,11 @@ try {
       process_count: 1,
     }));
     const body = JSON.stringify({ protocol: AGENT_PROTOCOL_VERSION, samples });
-    batches += 1;
-    samplesSent += samples.length;
+    if (warmup) warmupSamples += samples.length;
+    else {
+      batches += 1;
+      samplesSent += samples.length;
+    }
     const t0 = performance.now();
     try {
       const response = await pool.request({
@@ -220,6 +247,11 @@ try {
         bodyTimeout: 30_000,
       });
       const text = await response.body.text();
+      if (warmup) {
+        if (response.statusCode !== 200)
+          throw new Error(`warm-up batch: HTTP ${response.statusCode} ${text}`);
+        return;
+      }
       latencies.push(performance.now() - t0);
       if (response.statusCode !== 200) {
         const key = `HTTP ${response.statusCode}`;
@@ -231,11 +263,24 @@ try {
       samplesAcked += samples.length;
       acceptedRows += result.accepted;
     } catch (error) {
+      if (warmup) throw error;
       const key = (error as Error).name;
       errors.set(key, (errors.get(key) ?? 0) + 1);
     }
   };
 
+  // Warm-up: one batch per agent (the collector compiles its code paths, every monitor gets its
+  // state rows), then ANALYZE as autovacuum would in production; none of it is measured.
+  for (let a = 0; a < AGENTS; a += 25) {
+    await Promise.all(Array.from({ length: Math.min(25, AGENTS - a) }, (_, i) => postBatch(a + i, true)));
+  }
+  await sql`ANALYZE`.execute(db);
+  console.log(`warm-up: ${AGENTS} batches; measuring for ${DURATION_MS / 1000} s`);
+
+  const cpuAtStart = cpuSeconds();
+  const statsAtStart = await dbStats();
+  started = Date.now();
+  const stopAt = started + DURATION_MS;
   // Each agent posts every INTERVAL_MS from a random offset, like agents started at different times.
   await new Promise<void>((resolve) => {
     let agentsDone = 0;
@@ -255,10 +300,14 @@ try {
   });
   await Promise.all(inFlight);
   const elapsedS = (Date.now() - started) / 1000;
+  const collectorCpu = cpuSeconds() - cpuAtStart;
+  // The statistics collector reports with a delay of up to a second.
+  await new Promise((r) => setTimeout(r, 1500));
+  const statsAtEnd = await dbStats();
   await Promise.all(pools.map((p) => p.close()));
 
   const rows = await sql<{ n: number }>`SELECT count(*)::int AS n FROM "ProcessStatus"`.execute(db);
-  const stored = (rows.rows[0]?.n ?? 0) - HISTORY_ROWS;
+  const stored = (rows.rows[0]?.n ?? 0) - HISTORY_ROWS - warmupSamples;
 
   // The collector issue's goal, re-checked with partitions: latest status of every monitor.
   const statusTimes: number[] = [];
@@ -290,6 +339,16 @@ try {
   console.log(
     `latency:         p50 ${ms(percentile(latencies, 50))}  p90 ${ms(percentile(latencies, 90))}  ` +
       `p99 ${ms(p99)}  max ${ms(latencies.at(-1) ?? Number.NaN)}`,
+  );
+  console.log(
+    `collector CPU:   ${collectorCpu.toFixed(1)} s (${((100 * collectorCpu) / elapsedS).toFixed(0)}% of a core, ` +
+      `${((1000 * collectorCpu) / Math.max(1, batches)).toFixed(1)} ms per batch)`,
+  );
+  const perBatch = (k: keyof typeof statsAtEnd) =>
+    ((statsAtEnd[k] - statsAtStart[k]) / Math.max(1, batches)).toFixed(1);
+  console.log(
+    `database:        per batch ${perBatch('xact')} commits, ${perBatch('ins')} rows inserted, ` +
+      `${perBatch('upd')} updated, ${perBatch('del')} deleted, ${perBatch('ret')} read`,
   );
   console.log(
     `errors:          ${errorCount}${errorCount ? ` ${JSON.stringify(Object.fromEntries(errors))}` : ''}`,
