@@ -7,11 +7,13 @@
 // What they print, in sections opened by marker lines (markers are longer than the 15 bytes a
 // process can put in its `comm`, so a process cannot forge one through /proc/<pid>/stat; ps
 // prints control characters in args as '?', and `ls -b` escapes them in paths):
-//   clock ticks and page size, MemTotal, boot time;
+//   clock ticks, MemTotal and boot time (one grep over /proc/meminfo and /proc/stat);
 //   [sampled] /proc/uptime + every /proc/<pid>/stat, then a CPU_SAMPLE_INTERVAL_S pause;
 //   /proc/uptime + every /proc/<pid>/stat;
 //   [exe] the /proc/<pid>/exe targets (process_name may match the executable's basename);
-//   `ps -e -ww -o pid=,uid=,args=` for the full command lines.
+//   `ps -e -ww -o pid=,uid=,rss=,args=` for resident memory and the full command lines.
+// Few programs run per check (sh, getconf, grep, cat, ps; ls for process_name monitors): the
+// command runs on hosts whose agent is down, every check interval, and should cost them little.
 //
 // CPU % is measured, like the agent's pidusage, over an interval and never as ps's lifetime
 // average: Δ(utime+stime) of the same (pid, start time) between two /proc/<pid>/stat readings,
@@ -35,7 +37,7 @@ export const MARKER_PREFIX = '@@procwatch:';
 export const REMOTE_OUTPUT_MAX_BYTES = 32 * 1024 * 1024;
 
 /** Bumped whenever the output format changes; the parser checks it. */
-export const REMOTE_FORMAT_VERSION = 1;
+export const REMOTE_FORMAT_VERSION = 2;
 
 /** Which of the fixed commands to run. */
 export interface RemoteCommandVariant {
@@ -51,9 +53,7 @@ function build(variant: RemoteCommandVariant): string {
     `echo '${MARKER_PREFIX}format@@ ${REMOTE_FORMAT_VERSION}'`,
     `echo "${MARKER_PREFIX}self@@ $$"`,
     `echo "${MARKER_PREFIX}clk@@ $(getconf CLK_TCK 2>/dev/null)"`,
-    `echo "${MARKER_PREFIX}page@@ $(getconf PAGESIZE 2>/dev/null)"`,
-    `echo "${MARKER_PREFIX}meminfo@@"; grep '^MemTotal:' /proc/meminfo`,
-    `echo "${MARKER_PREFIX}btime@@"; grep '^btime ' /proc/stat`,
+    `echo "${MARKER_PREFIX}sys@@"; grep -h -e '^MemTotal:' -e '^btime ' /proc/meminfo /proc/stat`,
     ...(variant.sampleCpu
       ? [
           `echo "${MARKER_PREFIX}stat1@@"; cat /proc/uptime /proc/[0-9]*/stat 2>/dev/null`,
@@ -62,7 +62,7 @@ function build(variant: RemoteCommandVariant): string {
       : []),
     `echo "${MARKER_PREFIX}stat2@@"; cat /proc/uptime /proc/[0-9]*/stat 2>/dev/null`,
     ...(variant.exe ? [`echo "${MARKER_PREFIX}exe@@"; ls -lb /proc/[0-9]*/exe 2>/dev/null`] : []),
-    `echo "${MARKER_PREFIX}ps@@"; ps -e -ww -o pid=,uid=,args=`,
+    `echo "${MARKER_PREFIX}ps@@"; ps -e -ww -o pid=,uid=,rss=,args=`,
     `echo "${MARKER_PREFIX}end@@"`,
   ].join('; ');
 }

@@ -40,9 +40,8 @@ export class RemoteOutputError extends Error {
 /** How many malformed lines are kept verbatim (shortened) for the report. */
 export const MALFORMED_SAMPLES_MAX = 5;
 
-/** Fallbacks when `getconf` is missing: USER_HZ is 100 and pages are 4 KiB on Linux's common ABIs. */
+/** Fallback when `getconf` is missing: USER_HZ is 100 on Linux's common ABIs. */
 const DEFAULT_CLK_TCK = 100;
-const DEFAULT_PAGE_SIZE = 4096;
 
 const uint = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const headerNumber = z
@@ -103,13 +102,14 @@ const ExeLine = z
     return { pid: Number(pid), exe: target === undefined ? null : unescapeLs(target) };
   });
 
-const PS_LINE = /^\s*(\d{1,7})\s+(\d{1,10}) (.*)$/;
+// `  pid   uid   rss args…` (rss in KiB).
+const PS_LINE = /^\s*(\d{1,7})\s+(\d{1,10})\s+(\d{1,12}) (.*)$/;
 const PsLine = z
   .string()
   .regex(PS_LINE)
   .transform((line) => {
-    const [, pid, uid, args] = PS_LINE.exec(line)!;
-    return { pid: Number(pid), uid: Number(uid), args: args!.trim() };
+    const [, pid, uid, rss, args] = PS_LINE.exec(line)!;
+    return { pid: Number(pid), uid: Number(uid), rssKib: Number(rss), args: args!.trim() };
   });
 
 const C_ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11 };
@@ -137,11 +137,11 @@ export function unescapeLs(text: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-const SECTIONS = ['meminfo', 'btime', 'stat1', 'stat2', 'exe', 'ps', 'end'] as const;
+const SECTIONS = ['sys', 'stat1', 'stat2', 'exe', 'ps', 'end'] as const;
 type Section = (typeof SECTIONS)[number];
 /** Sections only some command variants print. */
 const OPTIONAL_SECTIONS: ReadonlySet<Section> = new Set(['stat1', 'exe']);
-const HEADERS = ['format', 'self', 'clk', 'page'] as const;
+const HEADERS = ['format', 'self', 'clk'] as const;
 type Header = (typeof HEADERS)[number];
 
 function splitSections(text: string) {
@@ -199,11 +199,17 @@ export function parseRemoteOutput(text: string): RemoteSnapshot {
   };
 
   const clk = headerNumber.safeParse(headers.get('clk'));
-  const page = headerNumber.safeParse(headers.get('page'));
   const clkTck = clk.success && clk.data > 0 ? clk.data : DEFAULT_CLK_TCK;
-  const pageSize = page.success && page.data > 0 ? page.data : DEFAULT_PAGE_SIZE;
-  const memTotalBytes = parseAll(MemTotalLine, sections.get('meminfo')!)[0] ?? null;
-  const btime = parseAll(BtimeLine, sections.get('btime')!)[0];
+  const sys = sections.get('sys')!;
+  const memTotalBytes =
+    parseAll(
+      MemTotalLine,
+      sys.filter((l) => l.startsWith('MemTotal:')),
+    )[0] ?? null;
+  const btime = parseAll(
+    BtimeLine,
+    sys.filter((l) => !l.startsWith('MemTotal:')),
+  )[0];
   if (btime === undefined) throw new RemoteOutputError('the output lacks the boot time');
 
   const readingOf = (uptimeS: number, stats: ReadonlyMap<number, StatRecord>): CpuReading => ({
@@ -245,7 +251,7 @@ export function parseRemoteOutput(text: string): RemoteSnapshot {
       startTime: new Date(btime * 1000 + Math.round((stat.startTicks * 1000) / clkTck)),
       state: stat.state,
       cpuTimeMs: (stat.cpuTicks * 1000) / clkTck,
-      rssBytes: stat.rssPages * pageSize,
+      rssBytes: row.rssKib * 1024,
     };
     const entry = ProcessEntrySchema.safeParse(candidate);
     if (!entry.success) {

@@ -91,7 +91,7 @@ describe('parseRemoteOutput', () => {
     const cut = output.slice(0, output.indexOf(`${MARKER_PREFIX}ps@@`));
     expect(() => parseRemoteOutput(cut)).toThrow(/lacks its ps section/);
     expect(() => parseRemoteOutput('Welcome to host!\n')).toThrow(RemoteOutputError);
-    expect(() => parseRemoteOutput(output.replace('format@@ 1', 'format@@ 9'))).toThrow(
+    expect(() => parseRemoteOutput(output.replace('format@@ 2', 'format@@ 9'))).toThrow(
       /unknown output format/,
     );
   });

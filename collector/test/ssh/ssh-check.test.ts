@@ -199,7 +199,13 @@ describe.skipIf(unavailable)('SSH check against a real sshd', () => {
     // One fixed command for the whole host check, whatever the monitors hold.
     await sshd.waitUntil(() => sshd.commandSessions() >= commandsBefore + 1);
     expect(sshd.commandSessions()).toBe(commandsBefore + 1);
-    for (const path of [marker, `${homedir()}/${markerName}`, `/${markerName}`, `/tmp/${markerName}`]) {
+    const remoteHome = `${sshd.dir}/home`;
+    for (const path of [
+      marker,
+      `${homedir()}/${markerName}`,
+      `${remoteHome}/${markerName}`,
+      `/tmp/${markerName}`,
+    ]) {
       expect(existsSync(path), path).toBe(false);
     }
   });

@@ -15,7 +15,7 @@ import type { CollectorHooks } from '../../src/ingest/hooks.ts';
 import { SampleStore } from '../../src/ingest/store-samples.ts';
 import { createLogger } from '../../src/logger.ts';
 import { CpuHistory } from '../../src/ssh/cpu-usage.ts';
-import { REMOTE_SNAPSHOT_COMMAND } from '../../src/ssh/remote-command.ts';
+import { remoteSnapshotCommand } from '../../src/ssh/remote-command.ts';
 import { parseRemoteOutput } from '../../src/ssh/remote-output.ts';
 import type { SshCheckerDeps } from '../../src/ssh/ssh-checker.ts';
 import { SshPool } from '../../src/ssh/ssh-pool.ts';
@@ -224,9 +224,9 @@ export function startAgentStandIn(options: {
           .execute();
         const started = performance.now();
         const checkedAt = new Date();
-        const { stdout } = await run('/bin/sh', ['-c', REMOTE_SNAPSHOT_COMMAND], {
-          maxBuffer: 64 * 1024 * 1024,
-        });
+        // One snapshot (no CPU pause): an agent's check reads /proc once, with CPU from its history.
+        const script = remoteSnapshotCommand({ sampleCpu: false, exe: true });
+        const { stdout } = await run('/bin/sh', ['-c', script], { maxBuffer: 64 * 1024 * 1024 });
         const snapshot = { processes: parseRemoteOutput(stdout), pidFiles: new Map() };
         const samples = samplesFromSnapshot(monitors, snapshot, {
           checkedAt,

@@ -73,6 +73,12 @@ export interface SshdFixture extends AsyncDisposable {
 export interface SshdOptions {
   /** sshd LogLevel; VERBOSE logs one "Starting session: command" line per exec request. */
   logLevel?: 'VERBOSE' | 'DEBUG';
+  /**
+   * Run sshd in its own PID namespace (`unshare --pid --mount-proc`): its sessions see only its own
+   * processes, as on a separate host, not this machine's. The benchmark uses it so that 200 "hosts"
+   * do not each list every process of the shared test machine.
+   */
+  isolatedProcesses?: boolean;
 }
 
 async function freePort(): Promise<number> {
@@ -108,6 +114,9 @@ function configText(dir: string, port: number, logLevel: string, extra: string[]
     'MaxStartups 1000',
     'MaxSessions 10',
     'UseDNS no',
+    // A clean home: bash started by sshd sources ~/.bashrc, and this machine's root runs pyenv
+    // init there (~100 processes per command). A monitoring account should have no such rc files.
+    `SetEnv HOME=${join(dir, 'home')}`,
     ...extra,
     '',
   ].join('\n');
@@ -136,6 +145,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdFixture>
   const hostKey = generateKey(dir, 'host_key');
   const clientKey = generateKey(dir, 'client_key');
   writeFileSync(join(dir, 'authorized_keys'), `${clientKey.publicKey}\n`, { mode: 0o600 });
+  mkdirSync(join(dir, 'home'));
   const configFile = join(dir, 'sshd_config');
   const logLevel = options.logLevel ?? 'VERBOSE';
 
@@ -147,7 +157,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdFixture>
     writeFileSync(configFile, configText(dir, port, logLevel, ['PerSourcePenalties no']));
     if (!sshdAccepts(configFile)) writeFileSync(configFile, configText(dir, port, logLevel, []));
     try {
-      const child = spawn(SSHD_PATH, ['-D', '-e', '-f', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const sshd = [SSHD_PATH, '-D', '-e', '-f', configFile];
+      const argv = options.isolatedProcesses
+        ? ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child=SIGTERM', ...sshd]
+        : sshd;
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
       return await fixture(child, dir, port, hostKey, clientKey);
     } catch (error) {
       lastError = error;
