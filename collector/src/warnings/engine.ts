@@ -1,5 +1,5 @@
 import type { CompiledCalendar, ProcessStatusType } from '@procwatch/shared';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { restartEventsBySample } from '../ingest/restart-events.ts';
 import type { Logger } from '../logger.ts';
@@ -149,9 +149,31 @@ export function createWarningEngine(options: WarningEngineOptions): WarningEngin
   }
 
   async function runScheduleCheck(now: Date): Promise<EngineSummary> {
-    const rows = await db.selectFrom('ProcessWarningState').selectAll().execute();
+    // Only monitors whose expectation can change without a sample: those with session windows or a monitoring
+    // period (time moves), those muted now (a mute ends), and those whose stored view disagrees with their
+    // active flag (switched on or off, mute just ended). The rest are expected to run and known to be.
+    const at = now.toISOString();
+    const rows = await db
+      .selectFrom('ProcessWarningState as s')
+      .innerJoin('ProcessMonitor as m', 'm.id', 's.processMonitorId')
+      .innerJoin('HostServer as h', 'h.id', 'm.hostServerId')
+      .selectAll('s')
+      .where(
+        sql<boolean>`cardinality(m.session_windows) > 0
+          OR m.monitor_start_time IS NOT NULL OR m.monitor_end_time IS NOT NULL
+          OR s.watching IS DISTINCT FROM (m.active AND h.active)
+          OR EXISTS (SELECT 1 FROM "WarningMute" w
+            WHERE (w."processMonitorId" = m.id OR w."hostServerId" = m."hostServerId")
+              AND w.starts_at <= ${at}::timestamptz AND w.muted_until > ${at}::timestamptz)`,
+      )
+      .execute();
     if (rows.length === 0) return summaryOf(0, noChanges());
-    const inputs = await loadMonitorInputs(db, undefined, now, now);
+    const inputs = await loadMonitorInputs(
+      db,
+      rows.map((r) => r.processMonitorId),
+      now,
+      now,
+    );
     // A cheap pass over unlocked snapshots finds the few monitors whose expectation flipped.
     const due = rows
       .filter((row) => {
