@@ -38,7 +38,8 @@ export interface SampleColumns {
  * - the current-status upsert moves only forward in checked_at; status_since stays when the status is
  *   the same and the batch agrees, else becomes the run's start.
  * - the host's last heartbeat (agent samples only).
- * Returns the new rows; none with a foreign monitor.
+ * Returns how many rows are new (none with a foreign monitor) and, when `withRows` (someone listens
+ * to onSamplesStored), the rows themselves in checked_at order.
  */
 export async function runIngestStatement(
   db: Kysely<Database>,
@@ -46,9 +47,10 @@ export async function runIngestStatement(
   hostServerId: number,
   source: SampleSource,
   now: Date,
-): Promise<InsertedRow[]> {
+  withRows: boolean,
+): Promise<{ accepted: number; rows: InsertedRow[] }> {
   const c = columns;
-  const result = await sql<InsertedRow>`
+  const result = await sql<InsertedRow & { accepted?: number }>`
     WITH input AS (
       SELECT * FROM unnest(
         ${pgArray(c.processMonitorId)}::int4[], ${pgArray(c.status)}::"ProcessStatusType"[],
@@ -127,9 +129,14 @@ export async function runIngestStatement(
       WHERE id = ${hostServerId} AND ${source === 'AGENT'} AND NOT EXISTS (SELECT 1 FROM foreign_monitors)
       RETURNING 1
     )
-    SELECT id, "processMonitorId", status, pid, cpu_percent, memory_percent, memory_used_mb, uptime_seconds,
-      start_time, trade_day, checked_at, check_duration_ms, error_message, sample_id, source, seq,
-      process_count, "createdAt"
-    FROM inserted ORDER BY checked_at, id`.execute(db);
-  return result.rows;
+    ${
+      withRows
+        ? sql`SELECT id, "processMonitorId", status, pid, cpu_percent, memory_percent, memory_used_mb,
+            uptime_seconds, start_time, trade_day, checked_at, check_duration_ms, error_message, sample_id,
+            source, seq, process_count, "createdAt"
+          FROM inserted ORDER BY checked_at, id`
+        : sql`SELECT count(*)::int AS accepted FROM inserted`
+    }`.execute(db);
+  if (withRows) return { accepted: result.rows.length, rows: result.rows };
+  return { accepted: Number(result.rows[0]?.accepted ?? 0), rows: [] };
 }

@@ -1,6 +1,5 @@
 import type { Sample, SampleSource } from '@procwatch/shared';
 import { type Kysely, sql } from 'kysely';
-import { partitionDay } from '../db/partitions.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { CollectorHooks } from './hooks.ts';
@@ -23,6 +22,8 @@ export interface StoreOptions {
   readonly hostServerId: number;
   /** AGENT also counts as a sign of life of the host's agent (last_heartbeat_at). */
   readonly source: SampleSource;
+  /** Set false when only the counts matter (agent ingest): rows are then read back only for hooks. */
+  readonly returnRows?: boolean;
 }
 
 /** What a batch did. */
@@ -33,7 +34,7 @@ export interface StoreResult {
   readonly duplicates: number;
   /** Samples older than the retention window: not stored (retention would drop them at once). */
   readonly expired: number;
-  /** The rows added, in checked_at order. */
+  /** The rows added, in checked_at order (empty with `returnRows: false` and no onSamplesStored hook). */
   readonly stored: readonly StoredSampleInfo[];
 }
 
@@ -89,10 +90,8 @@ export class SampleStore {
       const checkedAt = Date.parse(s.checked_at);
       if (checkedAt > latestAllowed) future.push(index);
       if (checkedAt < oldest || future.length > 0) return;
-      // Instants are cut to milliseconds here, as the columns store them: PostgreSQL would round
-      // 23:59:59.9996 up into the next day, past the partition chosen for it.
-      const checkedIso = new Date(checkedAt).toISOString();
-      days.add(partitionDay(new Date(checkedAt)));
+      const checkedIso = canonicalInstant(s.checked_at, checkedAt);
+      days.add(`${checkedIso.slice(0, 4)}${checkedIso.slice(5, 7)}${checkedIso.slice(8, 10)}`);
       fresh += 1;
       columns.processMonitorId.push(s.processMonitorId);
       columns.status.push(s.status);
@@ -101,7 +100,9 @@ export class SampleStore {
       columns.memory_percent.push(s.memory_percent);
       columns.memory_used_mb.push(s.memory_used_mb);
       columns.uptime_seconds.push(s.uptime_seconds);
-      columns.start_time.push(s.start_time === null ? null : new Date(s.start_time).toISOString());
+      columns.start_time.push(
+        s.start_time === null ? null : canonicalInstant(s.start_time, Date.parse(s.start_time)),
+      );
       columns.trade_day.push(s.trade_day);
       columns.checked_at.push(checkedIso);
       columns.check_duration_ms.push(s.check_duration_ms);
@@ -122,11 +123,19 @@ export class SampleStore {
     // A day this collector has not seen yet means DDL: refuse a foreign batch before that, too.
     if (!this.#partitions.knows(days)) await this.#checkOwnership(samples, options.hostServerId);
 
-    let inserted: InsertedRow[];
+    const hook = this.deps.hooks.onSamplesStored;
+    let result: { accepted: number; rows: InsertedRow[] };
     for (let attempt = 0; ; attempt += 1) {
       await this.#partitions.ensure(days);
       try {
-        inserted = await runIngestStatement(this.deps.db, columns, options.hostServerId, options.source, now);
+        result = await runIngestStatement(
+          this.deps.db,
+          columns,
+          options.hostServerId,
+          options.source,
+          now,
+          hook !== undefined || options.returnRows !== false,
+        );
         break;
       } catch (error) {
         if (attempt > 0 || !isMissingPartitionError(error)) throw error;
@@ -135,12 +144,11 @@ export class SampleStore {
       }
     }
     // Nothing new: every sample was a duplicate, or the batch names a foreign monitor (nothing written).
-    if (inserted.length === 0) await this.#checkOwnership(samples, options.hostServerId);
+    if (result.accepted === 0) await this.#checkOwnership(samples, options.hostServerId);
 
-    const stored = inserted.map((row) => ({ ...row, hostServerId: options.hostServerId }));
-    const hook = this.deps.hooks.onSamplesStored;
+    const stored = result.rows.map((row) => ({ ...row, hostServerId: options.hostServerId }));
     if (hook && stored.length > 0) await runHook(this.deps.logger, 'onSamplesStored', () => hook(stored));
-    return { accepted: stored.length, duplicates: fresh - stored.length, expired, stored };
+    return { accepted: result.accepted, duplicates: fresh - result.accepted, expired, stored };
   }
 
   async #checkOwnership(samples: readonly SampleInput[], hostServerId: number): Promise<void> {
@@ -160,6 +168,17 @@ export class SampleStore {
       .where('id', '=', hostServerId)
       .execute();
   }
+}
+
+const CANONICAL_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/**
+ * An instant as `toISOString` writes it, cut to milliseconds as the columns store them (PostgreSQL
+ * would round 23:59:59.9996 up into the next day, past the partition chosen for it). Agents send
+ * this form already: then the text is used as it is.
+ */
+function canonicalInstant(text: string, ms: number): string {
+  return CANONICAL_INSTANT.test(text) ? text : new Date(ms).toISOString();
 }
 
 function emptyColumns(): SampleColumns {

@@ -52,30 +52,51 @@ async function gunzipLimited(bytes: Uint8Array<ArrayBuffer>, max: number): Promi
   }
 }
 
+// In JSON text, NUL and unpaired surrogates can only arrive as \u escapes (raw control characters are
+// invalid JSON, and the UTF-8 decoder refuses encoded surrogates): a body without such escapes needs no walk.
+const SUSPICIOUS_ESCAPE = /\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/;
+
+/** Nesting depth of JSON text (brackets outside strings), without building anything. */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c)
+        i += 1; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > max) max = depth;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return max;
+}
+
 /**
- * Finds what PostgreSQL cannot store or should not see: strings with NUL or lone surrogates, and
- * nesting deeper than {@link MAX_DEPTH}. Iterative, so a deeply nested body cannot overflow the stack.
+ * Finds what PostgreSQL cannot store or should not see: strings with NUL or lone surrogates.
+ * Iterative (the depth is bounded before), names the path of the first bad string.
  */
-function findBadJson(root: unknown): { path: string; message: string } | undefined {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: root, path: '', depth: 0 }];
+function findBadString(root: unknown): { path: string; message: string } | undefined {
+  const stack: { value: unknown; path: string }[] = [{ value: root, path: '' }];
   const badString = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s);
   while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
+    const { value, path } = stack.pop()!;
     if (typeof value === 'string') {
       if (badString(value))
         return { path: path || '(root)', message: 'must not contain NUL or unpaired surrogates' };
       continue;
     }
     if (typeof value !== 'object' || value === null) continue;
-    if (depth >= MAX_DEPTH)
-      return { path: path || '(root)', message: `is nested deeper than ${MAX_DEPTH} levels` };
     const entries = Array.isArray(value) ? value.entries() : Object.entries(value);
     for (const [key, child] of entries) {
-      const childPath = path ? `${path}.${key}` : String(key);
       if (typeof key === 'string' && badString(key)) {
         return { path: path || '(root)', message: 'has a key with NUL or unpaired surrogates' };
       }
-      stack.push({ value: child, path: childPath, depth: depth + 1 });
+      stack.push({ value: child, path: path ? `${path}.${key}` : String(key) });
     }
   }
   return undefined;
@@ -123,10 +144,17 @@ export function jsonBody(limits: JsonBodyLimits): MiddlewareHandler<AppEnv> {
     } catch {
       throw ApiError.badRequest('malformed_json', 'the request body is not valid JSON');
     }
-    const bad = findBadJson(value);
+    if (nestingDepth(text) > MAX_DEPTH) {
+      throw ApiError.badRequest('invalid_json_value', `the body is nested deeper than ${MAX_DEPTH} levels`, [
+        { path: '(root)', message: `is nested deeper than ${MAX_DEPTH} levels` },
+      ]);
+    }
+    const bad = SUSPICIOUS_ESCAPE.test(text) ? findBadString(value) : undefined;
     if (bad) throw ApiError.badRequest('invalid_json_value', `${bad.path} ${bad.message}`, [bad]);
-    // Hono's body cache holds promises at run time (its type says otherwise).
+    // The route's validator reads the body through c.req.json(): hand it the parsed value instead of
+    // parsing the text a second time (an own property shadows HonoRequest's method).
     (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(text);
+    Object.defineProperty(c.req, 'json', { value: () => Promise.resolve(value), configurable: true });
     await next();
   };
 }

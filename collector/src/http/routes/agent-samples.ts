@@ -39,7 +39,11 @@ export const agentSamplesRoutes: RouteModule = {
       const batch = c.req.valid('json');
       const host = c.get('agentHost');
       try {
-        const result = await deps.samples.store(batch.samples, { hostServerId: host.id, source: 'AGENT' });
+        const result = await deps.samples.store(batch.samples, {
+          hostServerId: host.id,
+          source: 'AGENT',
+          returnRows: false,
+        });
         return c.json(
           {
             accepted: result.accepted,
