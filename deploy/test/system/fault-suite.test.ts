@@ -10,6 +10,15 @@ import { diskFullScenario } from './scenarios/disk-full.ts';
 import { networkCutScenario } from './scenarios/network-cut.ts';
 import { postgresRestartScenario } from './scenarios/postgres-restart.ts';
 import type { SystemEnv } from './scenarios/scenario.ts';
+import { SecurityBench } from './scenarios/security/security-bench.ts';
+import {
+  authorizationCheck,
+  bodyLimitCheck,
+  escapingCheck,
+  injectionCheck,
+  logSecretCheck,
+  rateLimitCheck,
+} from './scenarios/security/security-checks.ts';
 import { netnsUnavailableReason } from './support/netns.ts';
 import { freePort } from './support/ports.ts';
 import { PostgresServer, postgresUnavailableReason } from './support/postgres-server.ts';
@@ -90,6 +99,38 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
   const load = loadSettingsFrom(process.env);
   it(`6. ${load.agents} simulated agents for ${load.seconds} s with concurrent admin queries: 0 errors`, async () => {
     await agentLoadScenario(env, load);
+  });
+
+  describe('7. security', () => {
+    let bench: SecurityBench;
+    beforeAll(async () => {
+      bench = await SecurityBench.start(env);
+    });
+
+    it('7a. authorization matrix: every endpoint × no token / agent / other host / metrics / session / admin', async () => {
+      await authorizationCheck(bench, env.record);
+    });
+
+    it('7b. SQL injection through every filter and query/path parameter: no 5xx, no change, no leak', async () => {
+      await injectionCheck(bench, env.record);
+    });
+
+    it('7c. HTML/script in host and monitor names escaped in the dashboard', async () => {
+      await escapingCheck(bench, env.record);
+    });
+
+    it('7d. oversized bodies and gzip bombs refused (413)', async () => {
+      await bodyLimitCheck(bench, env.record);
+    });
+
+    it('7e. repeated bad tokens rate-limited (429)', async () => {
+      await rateLimitCheck(bench, env.record);
+    });
+  });
+
+  // Last: it reads the logs of every process the suite started.
+  it('7f. no token or secret in any log line of any collector or agent', () => {
+    logSecretCheck(ctx, env.record);
   });
 });
 

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 
 /** One HTTP answer, body read. */
@@ -18,7 +19,7 @@ export interface HttpRequest {
   /** JSON body (sent as application/json). */
   readonly json?: unknown;
   /** Raw body, with your own headers. */
-  readonly body?: Buffer | string;
+  readonly body?: Buffer | string | Readable;
   readonly headers?: Record<string, string>;
   readonly timeoutMs?: number;
 }
@@ -50,7 +51,7 @@ export class HttpClient {
     const headers: Record<string, string> = { ...req.headers };
     const token = req.token === undefined ? this.defaultToken : req.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
-    let body: Buffer | string | undefined = req.body;
+    let body: Buffer | string | Readable | undefined = req.body;
     if (req.json !== undefined) {
       body = JSON.stringify(req.json);
       headers['content-type'] ??= 'application/json';
