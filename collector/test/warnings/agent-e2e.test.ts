@@ -97,10 +97,12 @@ describe('warnings end to end with a real agent', () => {
     );
     expect(caughtUp.warning.type).toBe('PROCESS_NOT_RUNNING');
     expect(await warningsOf(m2.id)).toMatchObject([{ type: 'PROCESS_NOT_RUNNING', status: 'OPEN' }]);
-    // Exactly one message each so far.
-    expect(stack.hits.map((h) => [h.event, h.warning.monitor?.id])).toEqual([
-      ['opened', m1.id],
-      ['opened', m2.id],
-    ]);
+    // Exactly one "opened" per incident. (Jumping the clock days ahead may also bring a reminder of the first
+    // warning and a passing AGENT_OFFLINE until the next heartbeat: those are not incidents of these monitors.)
+    expect(
+      stack.hits
+        .filter((h) => h.event === 'opened' && h.warning.monitor !== null)
+        .map((h) => h.warning.monitor?.id),
+    ).toEqual([m1.id, m2.id]);
   });
 });
