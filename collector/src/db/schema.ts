@@ -67,6 +67,23 @@ export interface ProcessMonitorTable {
   cpu_threshold_percent: number | null;
   memory_threshold_percent: number | null;
   memory_threshold_mb: number | null;
+  /** Name of a restart action in the host's agent config (0007). */
+  restart_action: Generated<string | null>;
+}
+
+/** An agent's restart event (0007). */
+export interface ProcessEventTable {
+  id: Generated<string>;
+  event_id: string;
+  processMonitorId: number;
+  kind: 'RESTARTED' | 'RESTART_FAILED' | 'RESTART_LIMIT_REACHED';
+  action: string | null;
+  attempt: number | null;
+  at: Timestamp;
+  duration_ms: number | null;
+  message: string | null;
+  sample_id: string | null;
+  createdAt: CreatedAt;
 }
 
 /** Columns shared by a history row and the current-status row. */
@@ -153,6 +170,7 @@ export interface Database {
   OpsWarning: OpsWarningTable;
   Setting: SettingTable;
   AgentCommand: AgentCommandTable;
+  ProcessEvent: ProcessEventTable;
 }
 
 export type HostServer = Selectable<HostServerTable>;

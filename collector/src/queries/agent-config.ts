@@ -28,6 +28,7 @@ export async function agentConfigFor(
       'check_interval',
       'monitor_start_time',
       'monitor_end_time',
+      'restart_action',
     ])
     .where('hostServerId', '=', host.id)
     .where('active', '=', true)

@@ -24,6 +24,7 @@ export function monitorDto(row: ProcessMonitor): Monitor {
     cpu_threshold_percent: row.cpu_threshold_percent,
     memory_threshold_percent: row.memory_threshold_percent,
     memory_threshold_mb: row.memory_threshold_mb,
+    restart_action: row.restart_action,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -48,6 +49,7 @@ export function monitorFieldsOf(row: ProcessMonitor): MonitorFields {
     cpu_threshold_percent: row.cpu_threshold_percent,
     memory_threshold_percent: row.memory_threshold_percent,
     memory_threshold_mb: row.memory_threshold_mb,
+    restart_action: row.restart_action,
   };
 }
 

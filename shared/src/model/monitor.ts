@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SessionWindowSchema } from '../calendar/session-window.ts';
+import { RestartActionNameSchema } from '../protocol/restart-event.ts';
 import { ProcessTypeSchema } from './enums.ts';
 import {
   CHECK_INTERVAL_MAX_S,
@@ -69,6 +70,8 @@ export const MonitorFieldsSchema = z.strictObject({
   cpu_threshold_percent: z.number().positive().max(100_000).nullable().optional(),
   memory_threshold_percent: z.number().positive().max(100).nullable().optional(),
   memory_threshold_mb: z.number().positive().max(16_777_216).nullable().optional(),
+  /** Name of a restart action defined in the host's own agent config (never a command line). */
+  restart_action: RestartActionNameSchema.nullable().optional(),
 });
 
 /** Input fields of a monitor (create, or the merged result of an update). */

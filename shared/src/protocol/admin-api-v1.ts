@@ -137,6 +137,8 @@ export const MonitorSchema = z.object({
   cpu_threshold_percent: z.number().nullable(),
   memory_threshold_percent: z.number().nullable(),
   memory_threshold_mb: z.number().nullable(),
+  /** Name of the host's restart action the agent runs when the process is down (issue 9). */
+  restart_action: z.string().nullable().optional(),
   createdAt: InstantSchema,
   updatedAt: InstantSchema,
 });

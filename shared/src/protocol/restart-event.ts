@@ -29,3 +29,31 @@ export const RestartEventSchema = z.object({
 });
 /** One restart event. */
 export type RestartEvent = z.infer<typeof RestartEventSchema>;
+
+/** A stored restart event, as `GET /api/v1/monitors/:id/events` lists it. */
+export const ProcessEventSchema = z.object({
+  id: z.number().int().positive(),
+  event_id: z.uuid(),
+  processMonitorId: z.number().int().positive(),
+  kind: RestartEventKindSchema,
+  action: z.string().nullable(),
+  attempt: z.number().int().nullable(),
+  at: InstantSchema,
+  duration_ms: z.number().int().nullable(),
+  message: z.string().nullable(),
+});
+/** A stored restart event. */
+export type ProcessEvent = z.infer<typeof ProcessEventSchema>;
+
+/** Body of `GET /api/v1/monitors/:id/events`: newest first. */
+export const ProcessEventListSchema = z.object({ items: z.array(ProcessEventSchema) });
+
+/** Query of `GET /api/v1/monitors/:id/events`. */
+export const ProcessEventQuerySchema = z.object({
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]{0,3}$/, 'must be a whole number from 1 to 1000')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(1000))
+    .optional(),
+});

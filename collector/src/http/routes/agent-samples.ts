@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { SampleBatchResultSchema, SampleBatchSchema } from '@procwatch/shared';
+import { storeRestartEvents } from '../../ingest/restart-events.ts';
 import { ForeignMonitorError, FutureSampleError } from '../../ingest/store-samples.ts';
 import { ApiError } from '../api-error.ts';
 import type { AppDeps } from '../app-deps.ts';
@@ -39,6 +40,7 @@ export const agentSamplesRoutes: RouteModule = {
       const batch = c.req.valid('json');
       const host = c.get('agentHost');
       try {
+        await storeRestartEvents(deps.db, host.id, batch.samples, deps.clock());
         const result = await deps.samples.store(batch.samples, {
           hostServerId: host.id,
           source: 'AGENT',

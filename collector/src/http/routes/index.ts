@@ -10,6 +10,7 @@ import { fundAccountRoutes } from './fund-accounts.ts';
 import { healthRoutes } from './health.ts';
 import { hostRoutes } from './hosts.ts';
 import { manualCheckRoutes } from './manual-checks.ts';
+import { monitorEventRoutes } from './monitor-events.ts';
 import { monitorHistoryRoutes } from './monitor-history.ts';
 import { monitorRoutes } from './monitors.ts';
 import { muteRoutes } from './mutes.ts';
@@ -31,6 +32,7 @@ export const routeModules: readonly RouteModule[] = [
   fundAccountRoutes,
   monitorRoutes,
   monitorHistoryRoutes,
+  monitorEventRoutes,
   manualCheckRoutes,
   statusRoutes,
   warningRoutes,
