@@ -33,8 +33,9 @@ export interface SampleColumns {
  * - `foreign`: monitors of the batch that are not the host's; if any, nothing below writes.
  * - `inserted`: the history rows, `unnest` (parameters per column, not per value: PGlite breaks at
  *   32,768 parameters and pg at 65,535), idempotent on (sample_id, checked_at).
- * - `ranked`/`runs`: per monitor, the newest new row, and where its status run starts (rn 1 = newest;
- *   the run ends at the first older row with another status). `covers`: every new row agrees.
+ * - `ranked`/`breaks`/`runs`: per monitor, the newest new row (rn 1) and where its status run starts:
+ *   the run ends at the first older row with another status (break_rn). `covers`: every new row agrees.
+ *   Window functions and grouped joins, not correlated subqueries: a batch costs little beyond its insert.
  * - the current-status upsert moves only forward in checked_at; status_since stays when the status is
  *   the same and the batch agrees, else becomes the run's start.
  * - the host's last heartbeat (agent samples only).
@@ -83,20 +84,22 @@ export async function runIngestStatement(
       RETURNING *
     ),
     ranked AS (
-      SELECT ins.*, row_number() OVER (PARTITION BY "processMonitorId" ORDER BY checked_at DESC, id DESC) AS rn
+      SELECT ins.*, row_number() OVER w AS rn, first_value(ins.status) OVER w AS latest_status
       FROM inserted ins
+      WINDOW w AS (PARTITION BY "processMonitorId" ORDER BY checked_at DESC, id DESC)
+    ),
+    breaks AS (
+      SELECT "processMonitorId", min(rn) FILTER (WHERE status <> latest_status) AS break_rn
+      FROM ranked GROUP BY "processMonitorId"
     ),
     runs AS (
-      SELECT l.*,
-        (SELECT min(d.rn) FROM ranked d WHERE d."processMonitorId" = l."processMonitorId" AND d.status <> l.status)
-          AS break_rn
-      FROM ranked l WHERE l.rn = 1
+      SELECT r."processMonitorId", b.break_rn IS NULL AS covers,
+        min(r.checked_at) FILTER (WHERE r.rn < coalesce(b.break_rn, 2147483647)) AS run_start
+      FROM ranked r JOIN breaks b USING ("processMonitorId")
+      GROUP BY r."processMonitorId", b.break_rn
     ),
     latest AS (
-      SELECT r.*, r.break_rn IS NULL AS covers,
-        (SELECT min(x.checked_at) FROM ranked x
-          WHERE x."processMonitorId" = r."processMonitorId" AND x.rn < coalesce(r.break_rn, 2147483647)) AS run_start
-      FROM runs r
+      SELECT r.*, u.covers, u.run_start FROM ranked r JOIN runs u USING ("processMonitorId") WHERE r.rn = 1
     ),
     current_status AS (
       INSERT INTO "ProcessCurrentStatus" ("processMonitorId", status, pid, cpu_percent, memory_percent,
