@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpTransport } from '../../collector/src/cli/http-transport.ts';
 import { AdminApi } from '../../collector/src/dashboard/admin-api.ts';
 import { REPO_ROOT } from '../src/build-agent-bundle.ts';
-import { freePort, processExists, waitFor } from './support/wait.ts';
+import { freePort, processExists, StopWaiting, waitFor } from './support/wait.ts';
 
 const run = promisify(execFile);
 
@@ -58,6 +58,18 @@ async function served(url: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Throws with everything `npm start` printed if it has exited: no point waiting any longer. */
+function alive(started: Started): true {
+  if (started.child.exitCode !== null || started.child.signalCode !== null) {
+    throw new StopWaiting(
+      new Error(
+        `npm start exited (${started.child.exitCode ?? started.child.signalCode}):\n${started.output.join('')}`,
+      ),
+    );
+  }
+  return true;
 }
 
 function pidsOf(output: string): number[] {
@@ -116,7 +128,10 @@ describe('README quick start on a fresh clone', () => {
     const started = npmStart(clone, port);
     children.push(started);
     const url = `http://127.0.0.1:${port}/ui`;
-    await waitFor('the dashboard', () => served(url), { timeoutMs: 120_000, intervalMs: 250 });
+    await waitFor('the dashboard', () => alive(started) && served(url), {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+    });
     const seconds = (Date.now() - startedAt) / 1000;
     console.info(`quick start: dashboard served ${seconds.toFixed(1)} s after npm start`);
     expect(seconds, `dashboard served after ${seconds.toFixed(1)} s`).toBeLessThanOrEqual(30);
@@ -158,9 +173,13 @@ describe('README quick start on a fresh clone', () => {
     const port = await freePort();
     const started = npmStart(clone, port);
     children.push(started);
-    await waitFor('the banner', () => started.output.join('').includes('procwatch is running.'), {
-      timeoutMs: 120_000,
-    });
+    await waitFor(
+      'the banner',
+      () => alive(started) && started.output.join('').includes('procwatch is running.'),
+      {
+        timeoutMs: 120_000,
+      },
+    );
     const token = (await readFile(join(clone, 'data', 'admin-token'), 'utf8')).trim();
     const transport = httpTransport({ url: `http://127.0.0.1:${port}`, token, timeoutMs: 10_000 });
     try {

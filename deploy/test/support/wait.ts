@@ -1,6 +1,13 @@
 import { createServer } from 'node:net';
 import { abortableSleep } from '@procwatch/shared';
 
+/** Thrown by a `waitFor` check to give up at once (the thing waited for can no longer happen). */
+export class StopWaiting extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
 /**
  * Polls `check` until it returns something other than undefined/false, or throws after `timeoutMs`
  * with `what` and the last error. Tests wait for conditions, never for fixed times.
@@ -17,6 +24,7 @@ export async function waitFor<T>(
       const value = await check();
       if (value !== undefined && value !== false) return value;
     } catch (error) {
+      if (error instanceof StopWaiting) throw error.cause;
       lastError = error;
     }
     if (Date.now() > deadline) {
