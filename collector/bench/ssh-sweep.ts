@@ -25,6 +25,7 @@ import { SampleStore } from '../src/ingest/store-samples.ts';
 import { createLogger } from '../src/logger.ts';
 import { CpuHistory } from '../src/ssh/cpu-usage.ts';
 import { CPU_SAMPLE_INTERVAL_S } from '../src/ssh/remote-command.ts';
+import { checkHostOverSsh } from '../src/ssh/ssh-checker.ts';
 import { SshPool } from '../src/ssh/ssh-pool.ts';
 import { SshSweeper } from '../src/ssh/sweep-job.ts';
 import { directLink, startAgentStandIn } from '../test/ssh/ssh-harness.ts';
@@ -51,6 +52,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const sshd = await startSshd({ isolatedProcesses: true });
 const admin = new pg.Client({ connectionString: args.url });
+admin.on('error', (error) => console.error(`admin connection: ${error.message}`));
 await admin.connect();
 const scratch = `procwatch_bench_ssh_${randomBytes(4).toString('hex')}`;
 await admin.query(`CREATE DATABASE ${scratch}`);
@@ -152,6 +154,57 @@ try {
       `concurrency ${concurrency}; ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}. The first ` +
       `check of a host samples CPU within the command (${CPU_SAMPLE_INTERVAL_S} s); later ones measure since the last.`,
   );
+  // One host, one check at a time: what a connection costs beside the check itself.
+  const sequential = async (reuse: boolean, n: number) => {
+    const pool = new SshPool({
+      auth: { privateKey },
+      concurrency: 1,
+      connectTimeoutMs: 60_000,
+      keepaliveIntervalMs: 15_000,
+      idleTimeoutMs: 600_000,
+      maxChannelsPerConnection: 8,
+      reuse,
+    });
+    const deps = {
+      db,
+      pool,
+      defaultUser: sshd.user,
+      calendar: DEFAULT_COMPILED_CALENDAR,
+      commandTimeoutMs: 60_000,
+      log,
+      cpuHistory: new CpuHistory(),
+    };
+    const host = await db
+      .selectFrom('HostServer')
+      .selectAll()
+      .where('id', '=', hosts[0]!.id)
+      .executeTakeFirstOrThrow();
+    const monitors = await db
+      .selectFrom('ProcessMonitor')
+      .selectAll()
+      .where('hostServerId', '=', host.id)
+      .execute();
+    try {
+      await checkHostOverSsh(deps, host, monitors);
+      const times: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const started = performance.now();
+        const result = await checkHostOverSsh(deps, host, monitors);
+        times.push(performance.now() - started);
+        if (result.error) throw result.error;
+      }
+      return median(times);
+    } finally {
+      await pool.close();
+    }
+  };
+  const onePooled = await sequential(true, 20);
+  const oneFresh = await sequential(false, 20);
+  console.log(
+    `one host, sequential: pooled ${onePooled.toFixed(0)} ms per check, fresh connection ${oneFresh.toFixed(0)} ms ` +
+      `(${(oneFresh / onePooled).toFixed(1)}×; connect + authenticate ≈ ${(oneFresh - onePooled).toFixed(0)} ms)`,
+  );
+
   const pooled = await runSweeps(true);
   const [cold, ...warm] = pooled.times;
   console.log(
@@ -197,10 +250,11 @@ try {
   });
   await db.deleteFrom('ProcessCurrentStatus').execute();
   {
-    await using _agent = startAgentStandIn({
+    await using agent = startAgentStandIn({
       db,
       link: directLink({ db, commands, store: realStore, hostId: agentHost }),
     });
+    await agent.ready;
     const checks = new ManualCheckService({
       db,
       clock: () => new Date(),

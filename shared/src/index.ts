@@ -1,6 +1,7 @@
 export * from './calendar/index.ts';
 export * from './matching/index.ts';
 export * from './model/enums.ts';
+export * from './model/host-key-pin.ts';
 export * from './model/limits.ts';
 export * from './model/monitor.ts';
 export * from './model/text.ts';

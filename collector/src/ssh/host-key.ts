@@ -1,25 +1,13 @@
 import { createHash } from 'node:crypto';
+import { HostKeyPinError, parseHostKeyPinText } from '@procwatch/shared';
 
-// A pinned host key, as an operator may paste it into `HostServer.ssh_host_key`:
-//   SHA256:<base64 without padding>               what `ssh-keygen -lf` and ssh's prompt print
-//   [host]:port ssh-ed25519 AAAA… [comment]       a known_hosts line (hashed host names too)
-//   ssh-ed25519 AAAA… [comment]                   a public key (`/etc/ssh/ssh_host_*_key.pub`)
-// Comparing fingerprints of the raw key blob covers all three forms.
+export { HostKeyPinError };
 
 /** A parsed pin: the fingerprint it stands for, and the key type when the pin names one. */
 export interface HostKeyPin {
   readonly fingerprint: string;
   readonly keyType: string | undefined;
 }
-
-/** Why a pin text was rejected. */
-export class HostKeyPinError extends Error {
-  override name = 'HostKeyPinError';
-}
-
-const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
-const KEY_TYPE = /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-[a-z0-9@.-]+)$/;
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** `SHA256:…` of a raw public key blob, exactly as OpenSSH prints it (base64, no padding). */
 export function hostKeyFingerprint(keyBlob: Buffer): string {
@@ -34,40 +22,14 @@ export function keyTypeOfBlob(keyBlob: Buffer): string | undefined {
   return keyBlob.subarray(4, 4 + length).toString('latin1');
 }
 
-function pinOfKey(type: string, base64: string): HostKeyPin {
-  if (!BASE64.test(base64)) throw new HostKeyPinError('the public key is not base64');
-  const blob = Buffer.from(base64, 'base64');
-  if (keyTypeOfBlob(blob) !== type) {
-    throw new HostKeyPinError(`the public key's blob does not hold a ${type} key`);
-  }
-  return { fingerprint: hostKeyFingerprint(blob), keyType: type };
-}
-
 /**
- * Parses a pinned host key: an `SHA256:` fingerprint, a public key line or a known_hosts line.
- * Throws {@link HostKeyPinError} for anything else (validation at the API boundary uses this too).
+ * Parses a pinned host key (an `SHA256:` fingerprint, a public key line or a known_hosts line,
+ * see `parseHostKeyPinText` in shared) into the fingerprint to compare. Throws {@link HostKeyPinError}.
  */
 export function parseHostKeyPin(text: string): HostKeyPin {
-  const trimmed = text.trim();
-  if (trimmed.startsWith('SHA256:')) {
-    // ssh-keygen prints 43 characters; tolerate a pasted trailing '='.
-    const fingerprint = trimmed.replace(/=$/, '');
-    if (!FINGERPRINT.test(fingerprint))
-      throw new HostKeyPinError('an SHA256 fingerprint has 43 base64 characters');
-    return { fingerprint, keyType: undefined };
-  }
-  if (trimmed.includes('\n')) throw new HostKeyPinError('give one key, on one line');
-  const words = trimmed.split(/\s+/);
-  // A known_hosts line may start with a marker (@cert-authority/@revoked): not a pin.
-  if (words[0]?.startsWith('@'))
-    throw new HostKeyPinError('markers such as @cert-authority are not supported');
-  const typeAt = words.findIndex((w) => KEY_TYPE.test(w));
-  if (typeAt === 0 || typeAt === 1) {
-    const base64 = words[typeAt + 1];
-    if (!base64) throw new HostKeyPinError('the key type is not followed by a key');
-    return pinOfKey(words[typeAt]!, base64);
-  }
-  throw new HostKeyPinError('expected SHA256:<fingerprint>, "<type> <base64 key>" or a known_hosts line');
+  const pin = parseHostKeyPinText(text);
+  if (pin.kind === 'fingerprint') return { fingerprint: pin.fingerprint, keyType: undefined };
+  return { fingerprint: hostKeyFingerprint(Buffer.from(pin.base64, 'base64')), keyType: pin.keyType };
 }
 
 /** What checking a presented key against a pin found. */

@@ -52,6 +52,7 @@ describe.skipIf(unavailable).each(testBackends())(
       const { host, running } = await hostWithMonitors();
       const fetch = (path: string, init: RequestInit) => Promise.resolve(api.app.request(path, init));
       await using agent = startAgentStandIn({ db: api.database.db, link: httpLink(fetch, host.agent_token) });
+      await agent.ready;
       const first = await api.admin('POST', `/api/v1/monitors/${running.id}/check`);
       expect(first.status).toBe(200);
       const a = await first.json();
@@ -103,6 +104,14 @@ describe.skipIf(unavailable).each(testBackends())(
       expect((await api.admin('POST', `/api/v1/hosts/${empty.id}/check`)).status).toBe(409);
       const noToken = await api.app.request(`/api/v1/monitors/${monitor.id}/check`, { method: 'POST' });
       expect(noToken.status).toBe(401);
+      // A pin the fallback could not verify is refused when it is set, not at every check.
+      const badPin = await api.admin('POST', '/api/v1/hosts', {
+        name: 'bad-pin',
+        address: '10.0.0.9',
+        ssh_host_key: 'ssh-ed25519 nonsense',
+      });
+      expect(badPin.status).toBe(400);
+      expect(JSON.stringify(await badPin.json())).toContain('ssh_host_key');
     });
   },
 );

@@ -99,6 +99,7 @@ describe.skipIf(unavailable).each(testBackends())('manual check (%s)', (backend)
       db: database.db,
       link: directLink({ db: database.db, commands, store: collector.store, hostId }),
     });
+    await agent.ready;
     const checks = service();
     const first = await checks.checkMonitor(running);
     expect(first).toMatchObject({ via: 'agent', hostServerId: hostId, fallback_reason: null });
@@ -239,6 +240,7 @@ describe.skipIf(unavailable).each(testBackends())('manual check (%s)', (backend)
           db: a.db,
           link: directLink({ db: a.db, commands: busA, store: storeA, hostId: host.id }),
         });
+        await agent.ready;
         const onB = new ManualCheckService({
           db: b.db,
           clock: () => new Date(),

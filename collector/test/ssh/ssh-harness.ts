@@ -197,14 +197,15 @@ export function httpLink(
 export function startAgentStandIn(options: {
   db: Kysely<Database>;
   link: AgentLink;
-}): AsyncDisposable & { readonly checksRun: number } {
+}): AsyncDisposable & { readonly checksRun: number; readonly ready: Promise<void> } {
   const stop = new AbortController();
   let seq = 0;
   let checksRun = 0;
   const { link } = options;
   const heartbeats = setInterval(() => void link.heartbeat().catch(() => {}), 300);
+  const ready = link.heartbeat();
   const loop = (async () => {
-    await link.heartbeat();
+    await ready;
     while (!stop.signal.aborted) {
       const commands = await link.takeCommands(stop.signal).catch(() => []);
       for (const command of commands) {
@@ -239,6 +240,8 @@ export function startAgentStandIn(options: {
     }
   })();
   return {
+    /** Settles once the first heartbeat is stored (the agent counts as online from then on). */
+    ready,
     get checksRun() {
       return checksRun;
     },

@@ -7,6 +7,7 @@ import {
   ProcessTypeSchema,
   SampleSourceSchema,
 } from '../model/enums.ts';
+import { hostKeyPinProblem } from '../model/host-key-pin.ts';
 import { INT4_MAX } from '../model/limits.ts';
 import { FundAccountKeySchema } from '../model/monitor.ts';
 import { freeText, InstantSchema, nameText, TradeDaySchema } from '../model/text.ts';
@@ -35,7 +36,12 @@ export const SshHostKeySchema = z
   .trim()
   .min(1, 'must not be empty')
   .max(16_384, 'must be at most 16384 characters')
-  .regex(NO_CONTROL, 'must be one line without control characters');
+  .regex(NO_CONTROL, 'must be one line without control characters')
+  .superRefine((text, ctx) => {
+    // What the SSH fallback can verify: an unusable pin would only fail later, at every check.
+    const problem = hostKeyPinProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** Fields of a HostServer that an admin sets. */
 export const HostFieldsSchema = z.strictObject({
