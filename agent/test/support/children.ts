@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { waitFor } from './poll.ts';
 
 /** A child process with a distinctive argv (`procwatch-test-<uuid>`), killed by `dispose`. */
@@ -14,8 +14,9 @@ export interface TestChild {
 
 const SCRIPTS = {
   idle: 'setInterval(() => {}, 1000)',
-  // Four spinning threads: on a shared 2-core machine under load one thread alone may get < 50 % of a core.
-  busy: "const { Worker } = require('node:worker_threads'); for (let i = 0; i < 3; i++) new Worker('for (;;) {}', { eval: true }); for (;;) {}",
+  // Four spinning worker threads; the main thread only ends the process after two minutes, so a
+  // busy child orphaned by a crashed test run cannot spin forever.
+  busy: "const { Worker } = require('node:worker_threads'); for (let i = 0; i < 4; i++) new Worker('for (;;) {}', { eval: true }); setTimeout(() => process.exit(0), 120000);",
 } as const;
 
 /** A fresh distinctive tag. */
@@ -33,9 +34,20 @@ async function visible(pid: number, tag: string): Promise<void> {
 
 /** Spawns `node -e <script> <tag>`: idle (a timer) or busy (a spinning loop). */
 export async function spawnChild(kind: keyof typeof SCRIPTS, tag = newTag()): Promise<TestChild> {
-  const child = spawn(process.execPath, ['-e', SCRIPTS[kind], tag], { stdio: 'ignore' });
+  // A busy child gets a session (so its own scheduler autogroup) of raised priority, best effort
+  // (needs root): on a shared 2-core machine under heavy load a busy loop otherwise gets far less
+  // than half a core, because Linux shares CPU fairly between sessions first.
+  const child = spawn(process.execPath, ['-e', SCRIPTS[kind], tag], {
+    stdio: 'ignore',
+    detached: kind === 'busy',
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error('spawn failed');
+  if (kind === 'busy') {
+    try {
+      writeFileSync(`/proc/${pid}/autogroup`, '-10');
+    } catch {}
+  }
   await visible(pid, tag);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
