@@ -147,11 +147,20 @@ describe('Spool', () => {
     spool.close();
   });
 
-  it('refuses a spool directory held by another live process', () => {
+  it('refuses a spool directory held by another live process, not one left by a dead or recycled pid', () => {
     using dir = tmpDir();
     const { log } = memoryLogger();
-    writeFileSync(join(dir.path, 'spool.lock'), `${process.ppid}\n`);
+    const lock = join(dir.path, 'spool.lock');
+    const ppidStat = readFileSync(`/proc/${process.ppid}/stat`, 'utf8');
+    const ppidStart = ppidStat.slice(ppidStat.lastIndexOf(')') + 2).split(' ')[19];
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    writeFileSync(lock, `${process.ppid} ${bootId}:${ppidStart}\n`);
     expect(() => Spool.open({ dir: dir.path, log })).toThrow(/in use/);
+    // The same pid, but another process by now (the agent that wrote the lock died, the pid was reused).
+    writeFileSync(lock, `${process.ppid} ${bootId}:1\n`);
+    Spool.open({ dir: dir.path, log }).close();
+    writeFileSync(lock, '999999999\n');
+    Spool.open({ dir: dir.path, log }).close();
   });
 });
 

@@ -84,6 +84,22 @@ function segmentName(seq: number): string {
   return `${String(seq).padStart(16, '0')}${SEGMENT_SUFFIX}`;
 }
 
+/**
+ * Who a process is, beyond its pid: boot id and start ticks on Linux, so that a lock left by a killed
+ * agent is not mistaken for a live one when its pid has been reused (after a reboot, say). Null where
+ * /proc cannot tell; the pid alone is compared then.
+ */
+function processToken(pid: number): string | null {
+  try {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const startTicks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return startTicks ? `${bootId}:${startTicks}` : null;
+  } catch {
+    return null;
+  }
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -91,6 +107,15 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The pid of the live process (not this one) that holds the lock, or null when none does. */
+function lockHeldByOther(content: string): number | null {
+  const [pidText, token] = content.trim().split(/\s+/);
+  const holder = Number(pidText);
+  if (!Number.isInteger(holder) || holder <= 0 || holder === process.pid || !isAlive(holder)) return null;
+  if (token && processToken(holder) !== null && processToken(holder) !== token) return null;
+  return holder;
 }
 
 /**
@@ -153,15 +178,13 @@ export class Spool {
   }
 
   #lock(): void {
+    let content = '';
     try {
-      const holder = Number(readFileSync(this.#lockPath, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-        throw new SpoolLockedError(`spool ${this.#dir} is in use by pid ${holder}`);
-      }
-    } catch (error) {
-      if (error instanceof SpoolLockedError) throw error;
-    }
-    writeFileSync(this.#lockPath, `${process.pid}\n`);
+      content = readFileSync(this.#lockPath, 'utf8');
+    } catch {}
+    const holder = lockHeldByOther(content);
+    if (holder !== null) throw new SpoolLockedError(`spool ${this.#dir} is in use by pid ${holder}`);
+    writeFileSync(this.#lockPath, `${process.pid} ${processToken(process.pid) ?? ''}\n`);
   }
 
   #recover(): void {
