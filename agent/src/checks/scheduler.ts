@@ -15,6 +15,7 @@ import {
   tradeDay,
 } from '@procwatch/shared';
 import type { Logger } from 'pino';
+import { ProbeTracker } from '../probes/probe-tracker.ts';
 import type { ProcessLister } from '../processes/process-lister.ts';
 import type { RestartManager } from '../restart/restart-manager.ts';
 import type { Spool } from '../spool/spool.ts';
@@ -65,6 +66,7 @@ export class Scheduler {
   #calendar: CompiledCalendar | null = null;
   #livenessIntervalMs = 1000;
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #probes = new ProbeTracker();
   /** Scans done, for the benchmark and tests. */
   scans = 0;
 
@@ -186,6 +188,10 @@ export class Scheduler {
       { signal },
     );
     this.scans += 1;
+    const probes = await this.#probes.run(
+      run.checks.map((c) => ({ monitor: c.monitor, status: c.result.status })),
+      signal,
+    );
     const samples = run.checks.map((check) => {
       const sample = buildSample(check, {
         sampleId: randomUUID(),
@@ -193,7 +199,12 @@ export class Scheduler {
         totalMemoryBytes: this.#options.totalMemoryBytes,
       });
       const restartEvents = this.#options.restarts?.takeEvents(check.monitor.id);
-      return restartEvents ? { ...sample, restart_events: restartEvents } : sample;
+      const probe = probes.get(check.monitor.id);
+      return {
+        ...sample,
+        ...(restartEvents ? { restart_events: restartEvents } : {}),
+        ...(probe ? { probe } : {}),
+      };
     });
     const written = this.#options.spool.append(samples);
     for (const [i, check] of run.checks.entries()) {

@@ -14,6 +14,8 @@ import {
   MonitorSchema,
   type Problem,
   ProblemSchema,
+  type ProcessEvent,
+  ProcessEventListSchema,
   type StatusList,
   StatusListSchema,
   type Warning,
@@ -192,6 +194,16 @@ export class AdminApi {
 
   status(query?: Query, signal?: AbortSignal): Promise<StatusList> {
     return this.#call(StatusListSchema, 'GET', `/api/v1/status${queryString(query)}`, undefined, signal);
+  }
+  /** The monitor's restart events (auto-restart by its agent), newest first. */
+  restartEvents(id: number, signal?: AbortSignal): Promise<{ items: ProcessEvent[] }> {
+    return this.#call(
+      ProcessEventListSchema,
+      'GET',
+      `/api/v1/monitors/${id}/events?limit=50`,
+      undefined,
+      signal,
+    );
   }
   history(id: number, query?: Query, signal?: AbortSignal): Promise<HistoryPage> {
     return this.#call(

@@ -12,6 +12,7 @@ import {
 } from '../model/limits.ts';
 import { CommandPatternSchema, PidFileSchema, ProcessNameSchema } from '../model/monitor.ts';
 import { InstantSchema, TradeDaySchema } from '../model/text.ts';
+import { ProbeResultSchema, ProbeSpecSchema } from './probe.ts';
 import { RESTART_EVENTS_MAX, RestartActionNameSchema, RestartEventSchema } from './restart-event.ts';
 
 /** Version of the agent wire protocol; bumped on any incompatible change. */
@@ -35,6 +36,8 @@ export const AgentMonitorSpecSchema = z.object({
   monitor_end_time: InstantSchema.nullable(),
   /** Name of a restart action in the host's own agent config; never a command line. */
   restart_action: RestartActionNameSchema.nullable().optional(),
+  /** Health probe run while the process is RUNNING (issue 9). */
+  probe: ProbeSpecSchema.nullable().optional(),
 });
 /** One monitor as the agent sees it. */
 export type AgentMonitorSpec = z.infer<typeof AgentMonitorSpecSchema>;
@@ -96,6 +99,8 @@ export const SampleSchema = z.object({
   matches: z.array(ProcessMatchSchema).max(SAMPLE_MATCHES_MAX).optional(),
   /** Restart events since the monitor's previous sample (agent-side auto-restart). */
   restart_events: z.array(RestartEventSchema).max(RESTART_EVENTS_MAX).optional(),
+  /** Result of the monitor's health probe, when it has one and the process runs. */
+  probe: ProbeResultSchema.optional(),
 });
 /** One check result on the wire. */
 export type Sample = z.infer<typeof SampleSchema>;

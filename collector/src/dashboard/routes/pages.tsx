@@ -84,11 +84,12 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
       (Object.keys(HISTORY_RANGES) as HistoryRange[]).find((r) => r === c.req.query('range')) ?? '6h';
     const monitor = await api.getMonitor(id);
     const from = new Date(page.now.getTime() - HISTORY_RANGES[range]).toISOString();
-    const [host, status, history, warnings] = await Promise.all([
+    const [host, status, history, warnings, restartEvents] = await Promise.all([
       api.getHost(monitor.hostServerId),
       api.status({ hostServerId: monitor.hostServerId, active: undefined }),
       api.history(id, { from, limit: HISTORY_LIMIT }),
       unresolvedWarnings(api),
+      api.restartEvents(id),
     ]);
     const items: HistoryItem[] = history.items;
     const current: StatusItem | undefined = status.items.find((s) => s.processMonitorId === id);
@@ -101,6 +102,7 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
         status={current}
         history={items}
         events={findLifeEvents(items)}
+        restartEvents={restartEvents.items}
         warnings={(warnings ?? []).filter((w) => w.processMonitorId === id)}
         range={range}
         flash={takeFlash(c.get('session'))}

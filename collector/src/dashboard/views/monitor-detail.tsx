@@ -1,4 +1,4 @@
-import type { HistoryItem, Monitor, StatusItem } from '@procwatch/shared';
+import type { HistoryItem, Monitor, ProcessEvent, StatusItem } from '@procwatch/shared';
 import type { Warning } from '../admin-api.ts';
 import { formatAgo, formatDuration, formatInstant, formatMegabytes, formatPercent } from '../format.ts';
 import type { LifeEvent } from '../history-events.ts';
@@ -41,6 +41,8 @@ export function MonitorDetailPage(props: {
   status: StatusItem | undefined;
   history: readonly HistoryItem[];
   events: readonly LifeEvent[];
+  /** Restarts made by procwatch (the host's agent), newest first. */
+  restartEvents?: readonly ProcessEvent[];
   warnings: readonly Warning[];
   range: HistoryRange;
   flash?: { kind: 'ok' | 'error'; text: string } | undefined;
@@ -221,6 +223,37 @@ export function MonitorDetailPage(props: {
                   </td>
                   <td class="num">{e.fromPid ?? '–'}</td>
                   <td class="num">{e.toPid ?? '–'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <h2>Restarts by procwatch</h2>
+      <p class="muted">Restart action: {m.restart_action ?? 'none'}</p>
+      {(props.restartEvents ?? []).length === 0 ? (
+        <p class="muted">None recorded.</p>
+      ) : (
+        <div class="wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Event</th>
+                <th>Action</th>
+                <th class="num">Attempt</th>
+                <th>Message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(props.restartEvents ?? []).map((e) => (
+                <tr>
+                  <td>{formatInstant(e.at, ctx.timeZone)}</td>
+                  <td>{e.kind}</td>
+                  <td>{e.action ?? '–'}</td>
+                  <td class="num">{e.attempt ?? '–'}</td>
+                  <td>{e.message ?? ''}</td>
                 </tr>
               ))}
             </tbody>
