@@ -255,7 +255,16 @@ describe.each(testBackends())('agent API on %s', (backend) => {
         ).status,
       ).toBe(415);
       expect((await post(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]))).status).toBe(400);
+      // Absurd nesting is refused even in a field the agent protocol would ignore.
+      const deep = JSON.stringify(batchOf([makeSample(monitor.id)])).replace(
+        /^\{/,
+        `{"x":${'['.repeat(40)}${']'.repeat(40)},`,
+      );
+      expect((await post(deep)).status).toBe(400);
       expect(await countRows()).toBe(rowsBefore);
+      // Brackets and escaped quotes inside strings are data, not nesting.
+      const bracey = makeSample(monitor.id, { error_message: `\\"${'['.repeat(40)}"{` });
+      expect(await (await post(batchOf([bracey]))).json()).toEqual({ accepted: 1, duplicates: 0 });
     });
 
     it('calls onSamplesStored after the commit with only the new rows, in checked_at order; a failing hook does not fail ingest', async () => {
