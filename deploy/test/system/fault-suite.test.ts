@@ -2,7 +2,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { sshdUnavailableReason } from '../../../collector/test/support/sshd.ts';
 import { REPO_ROOT } from '../../src/build-agent-bundle.ts';
+import { agentHungScenario } from './scenarios/agent-hung.ts';
 import { agentKillScenario } from './scenarios/agent-kill.ts';
 import { agentLoadScenario, loadSettingsFrom } from './scenarios/agent-load.ts';
 import { collectorKillScenario } from './scenarios/collector-kill.ts';
@@ -85,6 +87,15 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
       t.skip(why);
     }
     await networkCutScenario(env);
+  });
+
+  it('4b. agent hung (SIGSTOP): AGENT_OFFLINE, the SSH fallback (real sshd) keeps status right, resumes cleanly', async (t) => {
+    const why = sshdUnavailableReason();
+    if (why) {
+      rows.push(skippedRow('4b. agent hung; SSH fallback via sshd', why));
+      t.skip(why);
+    }
+    await agentHungScenario(env);
   });
 
   it('5. spool disk full: keeps checking, drops the oldest with a counted loss, recovers, never crashes', async (t) => {
