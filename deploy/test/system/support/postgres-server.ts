@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,6 +7,20 @@ import { waitUntil } from './poll.ts';
 
 const run = promisify(execFile);
 const OS_USER = 'postgres';
+
+// pg_ctl daemonizes the server: it is no child of the suite. If the runner dies before its cleanup,
+// stop every instance it started anyway.
+const started = new Map<string, string>();
+process.once('exit', () => {
+  for (const [data, pgCtl] of started) {
+    try {
+      execFileSync('runuser', ['-u', OS_USER, '--', pgCtl, '-D', data, '-m', 'immediate', 'stop'], {
+        stdio: 'ignore',
+        timeout: 30_000,
+      });
+    } catch {}
+  }
+});
 
 /** The newest Debian PostgreSQL server binaries (`/usr/lib/postgresql/<major>/bin`), or undefined. */
 export function findPostgresBin(): string | undefined {
@@ -116,6 +130,7 @@ log_min_messages = warning
 
   /** Starts the server and waits until it accepts connections. */
   async start(): Promise<void> {
+    started.set(this.#data, this.#pgCtl);
     await this.#pgCtlRun(['-l', this.#logFile, '-w', '-t', '90', 'start']);
     await waitUntil('PostgreSQL to accept connections', () => this.#ping(), { timeoutMs: 60_000 });
   }
@@ -123,6 +138,7 @@ log_min_messages = warning
   /** Stops the server: `fast` (clean) or `immediate` (crash-like: recovery at the next start). */
   async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
     await this.#pgCtlRun(['-m', mode, '-w', '-t', '90', 'stop']);
+    started.delete(this.#data);
   }
 
   get running(): boolean {
