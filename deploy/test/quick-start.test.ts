@@ -140,7 +140,8 @@ describe('README quick start on a fresh clone', () => {
     });
     const seconds = (Date.now() - startedAt) / 1000;
     console.info(`quick start: dashboard served ${seconds.toFixed(1)} s after npm start`);
-    expect(seconds, `dashboard served after ${seconds.toFixed(1)} s`).toBeLessThanOrEqual(30);
+    // Soft: a slow start fails the test, but the rest still runs and the processes are stopped.
+    expect.soft(seconds, `dashboard served after ${seconds.toFixed(1)} s`).toBeLessThanOrEqual(30);
 
     const output = () => started.output.join('');
     await waitFor('the quick start banner', () => output().includes('procwatch is running.'), {
