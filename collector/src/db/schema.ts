@@ -2,6 +2,7 @@ import type {
   HostKeyPolicy,
   OpsWarningStatus,
   OpsWarningType,
+  ProbeSpec,
   ProcessStatusType,
   ProcessType,
   SampleSource,
@@ -69,6 +70,8 @@ export interface ProcessMonitorTable {
   memory_threshold_mb: number | null;
   /** Name of a restart action in the host's agent config (0007). */
   restart_action: Generated<string | null>;
+  /** Health probe spec (0008). */
+  probe: ColumnType<ProbeSpec | null, ProbeSpec | string | null | undefined, ProbeSpec | string | null>;
 }
 
 /** An agent's restart event (0007). */

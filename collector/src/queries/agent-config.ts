@@ -29,6 +29,7 @@ export async function agentConfigFor(
       'monitor_start_time',
       'monitor_end_time',
       'restart_action',
+      'probe',
     ])
     .where('hostServerId', '=', host.id)
     .where('active', '=', true)

@@ -25,6 +25,7 @@ export function monitorDto(row: ProcessMonitor): Monitor {
     memory_threshold_percent: row.memory_threshold_percent,
     memory_threshold_mb: row.memory_threshold_mb,
     restart_action: row.restart_action,
+    probe: row.probe,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -50,14 +51,17 @@ export function monitorFieldsOf(row: ProcessMonitor): MonitorFields {
     memory_threshold_percent: row.memory_threshold_percent,
     memory_threshold_mb: row.memory_threshold_mb,
     restart_action: row.restart_action,
+    probe: row.probe,
   };
 }
 
 // text[] goes in as a literal: PGlite does not serialise JS arrays.
 function columnsOf(input: MonitorUpdate) {
-  const { session_windows, ...rest } = input;
+  const { session_windows, probe, ...rest } = input;
   return {
     ...rest,
+    // jsonb goes in as text: PGlite does not serialise JS objects.
+    ...(probe === undefined ? {} : { probe: probe === null ? null : JSON.stringify(probe) }),
     ...(session_windows === undefined
       ? {}
       : { session_windows: sql<string[]>`${pgArray(session_windows)}::text[]` }),

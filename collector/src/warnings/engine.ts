@@ -1,6 +1,7 @@
 import type { CompiledCalendar, ProcessStatusType } from '@procwatch/shared';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { probeResultsBySample, type RuleProbe } from '../ingest/probe-results.ts';
 import { restartEventsBySample } from '../ingest/restart-events.ts';
 import type { Logger } from '../logger.ts';
 import { evaluateAgentOffline } from './agent-offline.ts';
@@ -64,10 +65,16 @@ function toDate(value: Date | string): Date {
   return value instanceof Date ? value : new Date(value);
 }
 
-function ruleSampleOf(row: EngineSampleInput, events: Map<string, RuleRestartEvent[]>): RuleSample {
+function ruleSampleOf(
+  row: EngineSampleInput,
+  events: Map<string, RuleRestartEvent[]>,
+  probes: Map<string, RuleProbe>,
+): RuleSample {
   const restartEvents = row.sample_id === undefined ? undefined : events.get(row.sample_id);
+  const probe = row.sample_id === undefined ? undefined : probes.get(row.sample_id);
   return {
     ...(restartEvents ? { restartEvents } : {}),
+    ...(probe ? { probe } : {}),
     status: row.status,
     checkedAt: toDate(row.checked_at),
     pid: row.pid,
@@ -106,13 +113,14 @@ export function createWarningEngine(options: WarningEngineOptions): WarningEngin
   async function evaluateSamples(samples: readonly EngineSampleInput[]): Promise<EngineSummary> {
     if (samples.length === 0) return summaryOf(0, noChanges());
     const byMonitor = new Map<number, RuleSample[]>();
-    const events = await restartEventsBySample(
-      options.db,
-      samples.flatMap((s) => (s.sample_id === undefined ? [] : [s.sample_id])),
-    );
+    const sampleIds = samples.flatMap((s) => (s.sample_id === undefined ? [] : [s.sample_id]));
+    const [events, probes] = await Promise.all([
+      restartEventsBySample(options.db, sampleIds),
+      probeResultsBySample(options.db, sampleIds),
+    ]);
     for (const row of samples) {
       const list = byMonitor.get(row.processMonitorId) ?? [];
-      list.push(ruleSampleOf(row, events));
+      list.push(ruleSampleOf(row, events, probes));
       byMonitor.set(row.processMonitorId, list);
     }
     for (const list of byMonitor.values()) list.sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime());

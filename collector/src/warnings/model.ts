@@ -80,6 +80,13 @@ export interface RuleSample {
   readonly errorMessage: string | null;
   /** Restart events the agent sent with this sample (auto-restart). */
   readonly restartEvents?: readonly RuleRestartEvent[];
+  /** The health probe's result that came with this sample, if the monitor has a probe. */
+  readonly probe?: {
+    readonly ok: boolean;
+    readonly consecutiveFailures: number;
+    readonly threshold: number;
+    readonly message: string | null;
+  };
 }
 
 /** A restart event as the rules see it. */

@@ -17,6 +17,7 @@ import {
   type Transition,
   type WarningAction,
 } from './model.ts';
+import { probeDecision } from './probe-rule.ts';
 import { levelOf, stepResource } from './resource-rule.ts';
 import { restartNote } from './restart-rule.ts';
 import type { WarningSettings } from './settings.ts';
@@ -269,6 +270,13 @@ export function evaluateSample(
       list.resolve('PROCESS_HIGH_MEMORY', 'the process is no longer running');
       next = { lastStatus: sample.status, lastPid: sample.pid, lastStartTime: sample.startTime };
     }
+  }
+
+  const probe = probeDecision(monitor, sample, list.has('PROCESS_UNHEALTHY'));
+  if (probe?.kind === 'raise' && watching && !muted) {
+    list.raise('PROCESS_UNHEALTHY', probe, { ...sampleDetails(sample), probe: sample.probe });
+  } else if (probe?.kind === 'resolve') {
+    list.resolve('PROCESS_UNHEALTHY', probe.reason);
   }
 
   return {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SessionWindowSchema } from '../calendar/session-window.ts';
+import { ProbeSpecSchema } from '../protocol/probe.ts';
 import { RestartActionNameSchema } from '../protocol/restart-event.ts';
 import { ProcessTypeSchema } from './enums.ts';
 import {
@@ -72,6 +73,8 @@ export const MonitorFieldsSchema = z.strictObject({
   memory_threshold_mb: z.number().positive().max(16_777_216).nullable().optional(),
   /** Name of a restart action defined in the host's own agent config (never a command line). */
   restart_action: RestartActionNameSchema.nullable().optional(),
+  /** Health probe the agent runs while the process is RUNNING: TCP host:port or HTTP GET of an http(s) URL. */
+  probe: ProbeSpecSchema.nullable().optional(),
 });
 
 /** Input fields of a monitor (create, or the merged result of an update). */

@@ -12,6 +12,7 @@ import { INT4_MAX } from '../model/limits.ts';
 import { FundAccountKeySchema } from '../model/monitor.ts';
 import { freeText, InstantSchema, nameText, TradeDaySchema } from '../model/text.ts';
 import { ProcessMatchSchema } from './agent-v1.ts';
+import { ProbeSpecSchema } from './probe.ts';
 
 // DTOs of the collector's admin API v1 (`/api/v1/...`). Field names are the design note's Prisma
 // names, so a row and its JSON look alike. Request bodies are strict: a misspelt field is a 400.
@@ -145,6 +146,8 @@ export const MonitorSchema = z.object({
   memory_threshold_mb: z.number().nullable(),
   /** Name of the host's restart action the agent runs when the process is down (issue 9). */
   restart_action: z.string().nullable().optional(),
+  /** Health probe the agent runs while the process is RUNNING (issue 9). */
+  probe: ProbeSpecSchema.nullable().optional(),
   createdAt: InstantSchema,
   updatedAt: InstantSchema,
 });
