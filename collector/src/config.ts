@@ -71,6 +71,7 @@ export const CollectorEnvSchema = z.object({
   PROCWATCH_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(9_500).default(8_000),
   PROCWATCH_AGENT_HEARTBEAT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
   PROCWATCH_AGENT_CONFIG_REFRESH_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+  PROCWATCH_STATUS_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   // SSH fallback (issue 6): see ssh/ssh-config.ts.
   ...SshEnvSchema.shape,
   // Warning engine (issue 5): see warnings/settings.ts.
@@ -110,6 +111,8 @@ export interface CollectorConfig {
   readonly shutdownTimeoutMs: number;
   /** Settings handed to agents with their config. */
   readonly agentSettings: AgentSettings;
+  /** How long a generated status list is served again (0: never), ms. */
+  readonly statusCacheMs: number;
   /** SSH fallback: credentials, limits and timeouts. */
   readonly ssh: SshConfig;
   /** Warning engine: default thresholds, consecutive samples, hysteresis, reminders. */
@@ -160,6 +163,7 @@ export function loadCollectorConfig(env: NodeJS.ProcessEnv): CollectorConfig {
     authFailureWindowSeconds: e.PROCWATCH_AUTH_FAILURE_WINDOW_SECONDS,
     trustProxy: e.PROCWATCH_TRUST_PROXY,
     shutdownTimeoutMs: e.PROCWATCH_SHUTDOWN_TIMEOUT_MS,
+    statusCacheMs: e.PROCWATCH_STATUS_CACHE_MS,
     agentSettings: Object.freeze(
       AgentSettingsSchema.parse({
         heartbeat_interval_s: e.PROCWATCH_AGENT_HEARTBEAT_INTERVAL_SECONDS,

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import type { Host, HostWithToken, Monitor, Problem } from '@procwatch/shared';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -381,6 +382,34 @@ describe.each(testBackends())('admin API on %s', (backend) => {
       const bad = await t.admin('GET', '/api/v1/status?status=DEAD&stale=1&foo=bar');
       expect(bad.status).toBe(400);
       expect(paths(await problem(bad))).toEqual(expect.arrayContaining(['status', 'stale']));
+    });
+
+    it('serves the list again within the cache time, single-flight, and gzip-encoded on request', async () => {
+      await using cached = await createTestApp(backend, {
+        database: t.database,
+        adminToken: t.adminToken,
+        env: { PROCWATCH_STATUS_CACHE_MS: '60000' },
+      });
+      const host = await cached.createHost();
+      const monitor = await cached.createMonitor(host.id);
+      const [a, b] = await Promise.all([
+        cached.admin('GET', `/api/v1/status?hostServerId=${host.id}`),
+        cached.admin('GET', `/api/v1/status?hostServerId=${host.id}`),
+      ]);
+      const first = (await a.json()) as { generated_at: string; items: { status: string | null }[] };
+      expect(((await b.json()) as { generated_at: string }).generated_at).toBe(first.generated_at);
+      expect(first.items).toEqual([expect.objectContaining({ processMonitorId: monitor.id, status: null })]);
+      await cached.agent(host.agent_token, 'POST', '/agent/v1/samples', batchOf([makeSample(monitor.id)]));
+      const again = await cached.admin('GET', `/api/v1/status?hostServerId=${host.id}`, undefined, {
+        'accept-encoding': 'gzip, deflate',
+      });
+      expect(again.headers.get('content-encoding')).toBe('gzip');
+      expect(again.headers.get('vary')).toBe('Accept-Encoding');
+      const decoded = JSON.parse(gunzipSync(Buffer.from(await again.arrayBuffer())).toString('utf8'));
+      expect(decoded).toEqual(first);
+      // Another filter is another entry, made now: it sees the sample.
+      const fresh = await cached.admin('GET', `/api/v1/status?hostServerId=${host.id}&active=true`);
+      expect(((await fresh.json()) as { items: { status: string }[] }).items[0]?.status).toBe('RUNNING');
     });
 
     it('pages history newest first with a keyset cursor, within from/to and trade_day', async () => {

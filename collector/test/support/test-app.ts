@@ -60,9 +60,15 @@ function rawBody(body: unknown): string | Uint8Array<ArrayBuffer> {
   return JSON.stringify(body);
 }
 
-/** Builds the config tests use: quiet logs, no auth throttling unless asked. */
+/** Builds the config tests use: quiet logs, no auth throttling and no status cache unless asked. */
 export function testConfig(env: Record<string, string> = {}): CollectorConfig {
-  return loadCollectorConfig({ LOG_LEVEL: 'silent', PROCWATCH_AUTH_FAILURE_LIMIT: '1000000', ...env });
+  // No status cache: tests read their own writes at once.
+  return loadCollectorConfig({
+    LOG_LEVEL: 'silent',
+    PROCWATCH_AUTH_FAILURE_LIMIT: '1000000',
+    PROCWATCH_STATUS_CACHE_MS: '0',
+    ...env,
+  });
 }
 
 /** Opens a database (unless given), stores an admin token and builds the app. */
