@@ -174,7 +174,8 @@ trap 'rm -rf "$WORK"' EXIT
 # The unit runs /usr/bin/node; another node gets a drop-in instead of an edited unit.
 DROPIN="/etc/systemd/system/$UNIT_NAME.d/node.conf"
 if [ "$NODE" != "$DEFAULT_NODE" ]; then
-  printf '[Service]\nExecStart=\nExecStart=%s %s run --config %s\n' "$NODE" "$BUNDLE_FILE" "$CONFIG_FILE" \
+  printf '[Service]\nExecStart=\nExecStart=%s --max-semi-space-size=1 --optimize-for-size %s run --config %s\n' \
+    "$NODE" "$BUNDLE_FILE" "$CONFIG_FILE" \
     >"$WORK/node.conf"
   install_file "$WORK/node.conf" "$DROPIN" 0644 0 0
 elif [ -e "$ROOT$DROPIN" ]; then

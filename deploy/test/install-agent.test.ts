@@ -111,7 +111,7 @@ describe.skipIf(!isRoot && !IN_CI)('install-agent.sh', () => {
     const withOther = await install(root, ['--bundle', bundle, '--node', otherNode]);
     expect(withOther.code, withOther.out).toBe(0);
     expect(await readFile(dropIn, 'utf8')).toBe(
-      `[Service]\nExecStart=\nExecStart=${otherNode} /usr/local/lib/procwatch/procwatch-agent.mjs run --config /etc/procwatch/agent.json\n`,
+      `[Service]\nExecStart=\nExecStart=${otherNode} --max-semi-space-size=1 --optimize-for-size /usr/local/lib/procwatch/procwatch-agent.mjs run --config /etc/procwatch/agent.json\n`,
     );
     const back = await install(root, base());
     expect(back.code, back.out).toBe(0);
