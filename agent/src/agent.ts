@@ -105,6 +105,7 @@ export async function startAgent(
   });
   const scheduler = new Scheduler({
     restarts,
+    logDirs: config.logDirs,
     lister,
     spool,
     log: log.child({ component: 'checks' }),

@@ -76,6 +76,8 @@ export const AgentFileSchema = z.strictObject({
    * can never send a command line, so a compromised collector cannot run anything here.
    */
   restart_actions: z.record(RestartActionNameSchema, RestartActionSchema).default({}),
+  /** Directories whose files a monitor's `log_file` may name (resolved with realpath before the check). */
+  log_dirs: z.array(pathText).max(64).default([]),
   restart_limits: z
     .strictObject({
       max_restarts: z.number().int().min(1).max(100).default(3),
@@ -136,6 +138,7 @@ export interface AgentSettingsConfig {
   readonly lister: ListerChoice;
   readonly restartActions: ReadonlyMap<string, RestartAction>;
   readonly restartLimits: RestartLimits;
+  readonly logDirs: readonly string[];
 }
 
 /** A config problem; the message names the file and the field. The CLI prints it and exits 2. */
@@ -256,6 +259,7 @@ export function loadAgentConfig(options: {
     logLevel: env.PROCWATCH_LOG_LEVEL ?? file.log_level,
     lister: file.lister,
     restartActions: new Map(Object.entries(file.restart_actions)),
+    logDirs: Object.freeze(file.log_dirs.map(abs)),
     restartLimits: Object.freeze({
       maxRestarts: file.restart_limits.max_restarts,
       windowMs: Math.round(file.restart_limits.window_minutes * 60_000),

@@ -7,6 +7,7 @@ export * from './model/monitor.ts';
 export * from './model/text.ts';
 export * from './protocol/admin-api-v1.ts';
 export * from './protocol/agent-v1.ts';
+export * from './protocol/log-tail.ts';
 export * from './protocol/probe.ts';
 export * from './protocol/problem.ts';
 export * from './protocol/restart-event.ts';

@@ -15,6 +15,7 @@ import {
   tradeDay,
 } from '@procwatch/shared';
 import type { Logger } from 'pino';
+import { readLogTail } from '../logs/read-log-tail.ts';
 import { ProbeTracker } from '../probes/probe-tracker.ts';
 import type { ProcessLister } from '../processes/process-lister.ts';
 import type { RestartManager } from '../restart/restart-manager.ts';
@@ -47,6 +48,8 @@ export interface SchedulerOptions {
   readonly firstReadingDelayMs?: number;
   /** Auto-restart of monitors that name a restart action; without it nothing is restarted. */
   readonly restarts?: RestartManager;
+  /** Directories (host's agent config) under which a monitor's log_file may be read. */
+  readonly logDirs?: readonly string[];
 }
 
 /**
@@ -192,6 +195,19 @@ export class Scheduler {
       run.checks.map((c) => ({ monitor: c.monitor, status: c.result.status })),
       signal,
     );
+    // The first sample that finds a process down carries the end of its log.
+    const tails = new Map(
+      await Promise.all(
+        run.checks.flatMap((check, i) => {
+          const down = check.result.status === 'NOT_FOUND' || check.result.status === 'STOPPED';
+          const before = monitors[i]?.lastStatus;
+          const wasDown = before === 'NOT_FOUND' || before === 'STOPPED';
+          const file = check.monitor.log_file;
+          if (!down || wasDown || !file) return [];
+          return [readLogTail(file, this.#options.logDirs ?? []).then((t) => [check.monitor.id, t] as const)];
+        }),
+      ),
+    );
     const samples = run.checks.map((check) => {
       const sample = buildSample(check, {
         sampleId: randomUUID(),
@@ -204,6 +220,7 @@ export class Scheduler {
         ...sample,
         ...(restartEvents ? { restart_events: restartEvents } : {}),
         ...(probe ? { probe } : {}),
+        ...(tails.has(check.monitor.id) ? { log_tail: tails.get(check.monitor.id) } : {}),
       };
     });
     const written = this.#options.spool.append(samples);

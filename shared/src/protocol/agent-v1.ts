@@ -12,6 +12,7 @@ import {
 } from '../model/limits.ts';
 import { CommandPatternSchema, PidFileSchema, ProcessNameSchema } from '../model/monitor.ts';
 import { InstantSchema, TradeDaySchema } from '../model/text.ts';
+import { LogFileSchema, LogTailSchema } from './log-tail.ts';
 import { ProbeResultSchema, ProbeSpecSchema } from './probe.ts';
 import { RESTART_EVENTS_MAX, RestartActionNameSchema, RestartEventSchema } from './restart-event.ts';
 
@@ -38,6 +39,8 @@ export const AgentMonitorSpecSchema = z.object({
   restart_action: RestartActionNameSchema.nullable().optional(),
   /** Health probe run while the process is RUNNING (issue 9). */
   probe: ProbeSpecSchema.nullable().optional(),
+  /** Log file whose end goes with the sample that finds the process down (issue 9). */
+  log_file: LogFileSchema.nullable().optional(),
 });
 /** One monitor as the agent sees it. */
 export type AgentMonitorSpec = z.infer<typeof AgentMonitorSpecSchema>;
@@ -101,6 +104,8 @@ export const SampleSchema = z.object({
   restart_events: z.array(RestartEventSchema).max(RESTART_EVENTS_MAX).optional(),
   /** Result of the monitor's health probe, when it has one and the process runs. */
   probe: ProbeResultSchema.optional(),
+  /** The end of the monitor's log, on the first sample that finds the process down. */
+  log_tail: LogTailSchema.optional(),
 });
 /** One check result on the wire. */
 export type Sample = z.infer<typeof SampleSchema>;
