@@ -35,9 +35,24 @@ import { tmpfsUnavailableReason } from './support/tmpfs.ts';
 const unavailable = postgresUnavailableReason();
 const rows: FaultRow[] = [];
 
+const none = { produced: null, stored: null, lost: null, duplicated: null, serverErrors: 0 };
+
 function skippedRow(fault: string, why: string): FaultRow {
-  const none = { produced: null, stored: null, lost: null, duplicated: null, serverErrors: 0 };
   return { fault, ...none, passed: true, notes: `SKIPPED: ${why}` };
+}
+
+/** Runs a check; one that throws before recording its row still gets a FAIL row saying why. */
+async function recorded(fault: string, fn: () => Promise<void> | void): Promise<void> {
+  const before = rows.length;
+  try {
+    await fn();
+  } catch (error) {
+    if (rows.length === before) {
+      const why = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 200);
+      rows.push({ fault, ...none, passed: false, notes: `FAILED: ${why}` });
+    }
+    throw error;
+  }
 }
 
 describe.skipIf(unavailable !== undefined)('fault suite', () => {
@@ -69,15 +84,19 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
   });
 
   it('1. collector killed while agents produce ≥ 1,000 samples: stored = produced, 0 duplicates', async () => {
-    await collectorKillScenario(env);
+    await recorded('1. collector SIGKILLed mid-ingest', () => ctx.scoped(() => collectorKillScenario(env)));
   });
 
   it('2. PostgreSQL restarted mid-ingest: agents see errors and retry, 0 lost', async () => {
-    await postgresRestartScenario(env);
+    await recorded('2. PostgreSQL restarted mid-ingest', () =>
+      ctx.scoped(() => postgresRestartScenario(env)),
+    );
   });
 
   it('3. agent SIGKILLed 10× during heavy sampling: spool readable, ≤ 1 record lost per kill', async () => {
-    await agentKillScenario(env);
+    await recorded('3. agent SIGKILLed during heavy sampling', () =>
+      ctx.scoped(() => agentKillScenario(env)),
+    );
   });
 
   it('4. network cut between agent and collector: AGENT_OFFLINE in time, backlog arrives, warning resolves', async (t) => {
@@ -86,7 +105,9 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
       rows.push(skippedRow('4. network cut (netns + veth)', why));
       t.skip(why);
     }
-    await networkCutScenario(env);
+    await recorded('4. network cut (netns + veth), then healed', () =>
+      ctx.scoped(() => networkCutScenario(env)),
+    );
   });
 
   it('4b. agent hung (SIGSTOP): AGENT_OFFLINE, the SSH fallback (real sshd) keeps status right, resumes cleanly', async (t) => {
@@ -95,7 +116,9 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
       rows.push(skippedRow('4b. agent hung; SSH fallback via sshd', why));
       t.skip(why);
     }
-    await agentHungScenario(env);
+    await recorded('4b. agent hung (SIGSTOP); SSH fallback via a real sshd', () =>
+      ctx.scoped(() => agentHungScenario(env)),
+    );
   });
 
   it('5. spool disk full: keeps checking, drops the oldest with a counted loss, recovers, never crashes', async (t) => {
@@ -104,44 +127,54 @@ describe.skipIf(unavailable !== undefined)('fault suite', () => {
       rows.push(skippedRow('5. spool disk full (tmpfs)', why));
       t.skip(why);
     }
-    await diskFullScenario(env);
+    await recorded('5. spool disk full (2 MiB tmpfs), then space freed', () =>
+      ctx.scoped(() => diskFullScenario(env)),
+    );
   });
 
   const load = loadSettingsFrom(process.env);
   it(`6. ${load.agents} simulated agents for ${load.seconds} s with concurrent admin queries: 0 errors`, async () => {
-    await agentLoadScenario(env, load);
+    await recorded('6. simulated agents + admin queries', () =>
+      ctx.scoped(() => agentLoadScenario(env, load)),
+    );
   });
 
   describe('7. security', () => {
     let bench: SecurityBench;
+    let mark = 0;
     beforeAll(async () => {
+      mark = ctx.mark();
       bench = await SecurityBench.start(env);
+    });
+    afterAll(async () => {
+      const problems = await ctx.runCleanups(mark);
+      if (problems.length > 0) console.error(`cleanup problems:\n${problems.join('\n')}`);
     });
 
     it('7a. authorization matrix: every endpoint × no token / agent / other host / metrics / session / admin', async () => {
-      await authorizationCheck(bench, env.record);
+      await recorded('7a. authorization matrix', () => authorizationCheck(bench, env.record));
     });
 
     it('7b. SQL injection through every filter and query/path parameter: no 5xx, no change, no leak', async () => {
-      await injectionCheck(bench, env.record);
+      await recorded('7b. SQL injection', () => injectionCheck(bench, env.record));
     });
 
     it('7c. HTML/script in host and monitor names escaped in the dashboard', async () => {
-      await escapingCheck(bench, env.record);
+      await recorded('7c. HTML/script in names', () => escapingCheck(bench, env.record));
     });
 
     it('7d. oversized bodies and gzip bombs refused (413)', async () => {
-      await bodyLimitCheck(bench, env.record);
+      await recorded('7d. oversized bodies and gzip bombs', () => bodyLimitCheck(bench, env.record));
     });
 
     it('7e. repeated bad tokens rate-limited (429)', async () => {
-      await rateLimitCheck(bench, env.record);
+      await recorded('7e. repeated bad tokens rate-limited', () => rateLimitCheck(bench, env.record));
     });
   });
 
   // Last: it reads the logs of every process the suite started.
   it('7f. no token or secret in any log line of any collector or agent', () => {
-    logSecretCheck(ctx, env.record);
+    return recorded('7f. no token or secret in any log line', () => logSecretCheck(ctx, env.record));
   });
 });
 

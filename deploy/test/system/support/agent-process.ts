@@ -111,6 +111,14 @@ export class AgentProcess {
     return spool;
   }
 
+  /** Samples the collector answered as already stored, over the generations that stopped cleanly. */
+  duplicatesAnswered(): number {
+    return this.generations
+      .flatMap((g) => g.jsonLines())
+      .filter((e) => e.msg === 'agent stopped')
+      .reduce((n, e) => n + Number((e.push as { duplicates?: number } | undefined)?.duplicates ?? 0), 0);
+  }
+
   /** Every JSON log entry of every generation. */
   entries(): Record<string, unknown>[] {
     return this.generations.flatMap((g) => g.jsonLines());

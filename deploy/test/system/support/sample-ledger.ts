@@ -59,3 +59,20 @@ export async function storedRows(pg: PostgresServer, database: string, hostIds: 
   );
   return Number(row?.n ?? 0);
 }
+
+/** Warnings raised about the given hosts or their monitors ("type: title"), oldest first. */
+export async function warningsAbout(
+  pg: PostgresServer,
+  database: string,
+  hostIds: readonly number[],
+): Promise<string[]> {
+  const rows = await pg.query<{ type: string; title: string }>(
+    database,
+    `SELECT w.type::text AS type, w.title FROM "OpsWarning" w
+      LEFT JOIN "ProcessMonitor" m ON m.id = w."processMonitorId"
+      WHERE w."hostServerId" = ANY($1::int[]) OR m."hostServerId" = ANY($1::int[])
+      ORDER BY w.id`,
+    [hostIds],
+  );
+  return rows.map((r) => `${r.type}: ${r.title}`);
+}

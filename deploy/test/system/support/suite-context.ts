@@ -37,10 +37,31 @@ export class SuiteContext {
     this.#cleanups.push({ what, fn });
   }
 
-  /** Runs every deferred cleanup, newest first; one failing does not stop the others. */
-  async runCleanups(): Promise<string[]> {
+  /**
+   * Runs `fn`, then (even when it throws) the cleanups it deferred, newest first: a scenario's processes,
+   * namespaces and mounts go away before the next scenario starts. Cleanup problems are thrown after.
+   */
+  async scoped<T>(fn: () => Promise<T>): Promise<T> {
+    const mark = this.#cleanups.length;
+    let result: T;
+    try {
+      result = await fn();
+    } finally {
+      const problems = await this.runCleanups(mark);
+      if (problems.length > 0) console.error(`cleanup problems:\n${problems.join('\n')}`);
+    }
+    return result;
+  }
+
+  /** A mark for {@link SuiteContext.runCleanups}: cleanups deferred after it. */
+  mark(): number {
+    return this.#cleanups.length;
+  }
+
+  /** Runs the deferred cleanups (those after `since`), newest first; one failing does not stop the others. */
+  async runCleanups(since = 0): Promise<string[]> {
     const problems: string[] = [];
-    for (const { what, fn } of this.#cleanups.splice(0).reverse()) {
+    for (const { what, fn } of this.#cleanups.splice(since).reverse()) {
       try {
         await fn();
       } catch (error) {
