@@ -72,6 +72,8 @@ export interface ProcessMonitorTable {
   restart_action: Generated<string | null>;
   /** Health probe spec (0008). */
   probe: ColumnType<ProbeSpec | null, ProbeSpec | string | null | undefined, ProbeSpec | string | null>;
+  /** Log file whose tail the agent attaches when the process is down (0009). */
+  log_file: Generated<string | null>;
 }
 
 /** An agent's restart event (0007). */

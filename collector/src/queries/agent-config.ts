@@ -30,6 +30,7 @@ export async function agentConfigFor(
       'monitor_end_time',
       'restart_action',
       'probe',
+      'log_file',
     ])
     .where('hostServerId', '=', host.id)
     .where('active', '=', true)

@@ -26,6 +26,7 @@ export function monitorDto(row: ProcessMonitor): Monitor {
     memory_threshold_mb: row.memory_threshold_mb,
     restart_action: row.restart_action,
     probe: row.probe,
+    log_file: row.log_file,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -52,6 +53,7 @@ export function monitorFieldsOf(row: ProcessMonitor): MonitorFields {
     memory_threshold_mb: row.memory_threshold_mb,
     restart_action: row.restart_action,
     probe: row.probe,
+    log_file: row.log_file,
   };
 }
 

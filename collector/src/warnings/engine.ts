@@ -1,6 +1,7 @@
-import type { CompiledCalendar, ProcessStatusType } from '@procwatch/shared';
+import type { CompiledCalendar, LogTail, ProcessStatusType } from '@procwatch/shared';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { logTailsBySample } from '../ingest/log-tails.ts';
 import { probeResultsBySample, type RuleProbe } from '../ingest/probe-results.ts';
 import { restartEventsBySample } from '../ingest/restart-events.ts';
 import type { Logger } from '../logger.ts';
@@ -69,12 +70,15 @@ function ruleSampleOf(
   row: EngineSampleInput,
   events: Map<string, RuleRestartEvent[]>,
   probes: Map<string, RuleProbe>,
+  tails: Map<string, LogTail>,
 ): RuleSample {
+  const logTail = row.sample_id === undefined ? undefined : tails.get(row.sample_id);
   const restartEvents = row.sample_id === undefined ? undefined : events.get(row.sample_id);
   const probe = row.sample_id === undefined ? undefined : probes.get(row.sample_id);
   return {
     ...(restartEvents ? { restartEvents } : {}),
     ...(probe ? { probe } : {}),
+    ...(logTail ? { logTail } : {}),
     status: row.status,
     checkedAt: toDate(row.checked_at),
     pid: row.pid,
@@ -114,13 +118,14 @@ export function createWarningEngine(options: WarningEngineOptions): WarningEngin
     if (samples.length === 0) return summaryOf(0, noChanges());
     const byMonitor = new Map<number, RuleSample[]>();
     const sampleIds = samples.flatMap((s) => (s.sample_id === undefined ? [] : [s.sample_id]));
-    const [events, probes] = await Promise.all([
+    const [events, probes, tails] = await Promise.all([
       restartEventsBySample(options.db, sampleIds),
       probeResultsBySample(options.db, sampleIds),
+      logTailsBySample(options.db, sampleIds),
     ]);
     for (const row of samples) {
       const list = byMonitor.get(row.processMonitorId) ?? [];
-      list.push(ruleSampleOf(row, events, probes));
+      list.push(ruleSampleOf(row, events, probes, tails));
       byMonitor.set(row.processMonitorId, list);
     }
     for (const list of byMonitor.values()) list.sort((a, b) => a.checkedAt.getTime() - b.checkedAt.getTime());

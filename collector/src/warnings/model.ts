@@ -80,6 +80,8 @@ export interface RuleSample {
   readonly errorMessage: string | null;
   /** Restart events the agent sent with this sample (auto-restart). */
   readonly restartEvents?: readonly RuleRestartEvent[];
+  /** The end of the monitor's log, sent with the first sample that found the process down. */
+  readonly logTail?: { readonly path: string; readonly text: string | null; readonly error: string | null };
   /** The health probe's result that came with this sample, if the monitor has a probe. */
   readonly probe?: {
     readonly ok: boolean;

@@ -272,6 +272,28 @@ export function evaluateSample(
     }
   }
 
+  // The log's end goes on the incident the down sample opened or bumped.
+  const incident = list.has('PROCESS_CRASHED')
+    ? 'PROCESS_CRASHED'
+    : list.has('PROCESS_NOT_RUNNING')
+      ? 'PROCESS_NOT_RUNNING'
+      : null;
+  if (watching && sample.logTail && incident && sample.status !== 'RUNNING') {
+    const t = sample.logTail;
+    list.raise(
+      incident,
+      {
+        title: `${monitor.name} on ${monitor.hostName}: log`,
+        message:
+          t.text === null
+            ? `(log ${t.path} not read: ${t.error ?? 'unknown'})`
+            : `Last lines of ${t.path}:\n${t.text}`,
+      },
+      { log_tail: t },
+      true,
+    );
+  }
+
   const probe = probeDecision(monitor, sample, list.has('PROCESS_UNHEALTHY'));
   if (probe?.kind === 'raise' && watching && !muted) {
     list.raise('PROCESS_UNHEALTHY', probe, { ...sampleDetails(sample), probe: sample.probe });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SessionWindowSchema } from '../calendar/session-window.ts';
+import { LogFileSchema } from '../protocol/log-tail.ts';
 import { ProbeSpecSchema } from '../protocol/probe.ts';
 import { RestartActionNameSchema } from '../protocol/restart-event.ts';
 import { ProcessTypeSchema } from './enums.ts';
@@ -75,6 +76,8 @@ export const MonitorFieldsSchema = z.strictObject({
   restart_action: RestartActionNameSchema.nullable().optional(),
   /** Health probe the agent runs while the process is RUNNING: TCP host:port or HTTP GET of an http(s) URL. */
   probe: ProbeSpecSchema.nullable().optional(),
+  /** Log file whose last lines go with a crash warning; the agent reads it only under its own log_dirs. */
+  log_file: LogFileSchema.nullable().optional(),
 });
 
 /** Input fields of a monitor (create, or the merged result of an update). */

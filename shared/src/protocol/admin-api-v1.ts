@@ -148,6 +148,7 @@ export const MonitorSchema = z.object({
   restart_action: z.string().nullable().optional(),
   /** Health probe the agent runs while the process is RUNNING (issue 9). */
   probe: ProbeSpecSchema.nullable().optional(),
+  log_file: z.string().nullable().optional(),
   createdAt: InstantSchema,
   updatedAt: InstantSchema,
 });

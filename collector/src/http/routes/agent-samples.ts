@@ -1,5 +1,6 @@
 import { createRoute } from '@hono/zod-openapi';
 import { SampleBatchResultSchema, SampleBatchSchema } from '@procwatch/shared';
+import { storeLogTails } from '../../ingest/log-tails.ts';
 import { storeProbeResults } from '../../ingest/probe-results.ts';
 import { storeRestartEvents } from '../../ingest/restart-events.ts';
 import { ForeignMonitorError, FutureSampleError } from '../../ingest/store-samples.ts';
@@ -43,6 +44,7 @@ export const agentSamplesRoutes: RouteModule = {
       try {
         await storeRestartEvents(deps.db, host.id, batch.samples, deps.clock());
         await storeProbeResults(deps.db, host.id, batch.samples, deps.clock());
+        await storeLogTails(deps.db, host.id, batch.samples, deps.clock());
         const result = await deps.samples.store(batch.samples, {
           hostServerId: host.id,
           source: 'AGENT',
