@@ -4,6 +4,8 @@ import { sql } from 'kysely';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector } from '../../src/collector.ts';
+import { DatabaseCommandBus } from '../../src/commands/command-bus.ts';
+import { PgCommandNotifier } from '../../src/commands/command-notifier.ts';
 import { partitionDay, partitionName } from '../../src/db/partitions.ts';
 import type { RouteModule } from '../../src/http/route-module.ts';
 import { routeModules } from '../../src/http/routes/index.ts';
@@ -376,6 +378,43 @@ describe.each(testBackends())('agent API on %s', (backend) => {
       expect(res.status).toBe(200);
       expect(((await res.json()) as { commands: unknown[] }).commands).toHaveLength(1);
     });
+  });
+
+  describe('command wake-ups across collectors', () => {
+    it.runIf(backend === 'postgres')(
+      'wake a long-poll on another collector at once through LISTEN/NOTIFY',
+      async () => {
+        const url = t.database.pool!.options.connectionString!;
+        const logger = createLogger('silent');
+        // Table polls far apart: only the notification can deliver within the deadline.
+        const bus = (notifier: PgCommandNotifier) =>
+          new DatabaseCommandBus({
+            db: t.database.db,
+            clock: () => new Date(),
+            logger,
+            notifier,
+            pollMs: 60_000,
+            crossInstancePollMs: 60_000,
+          });
+        const a = bus(new PgCommandNotifier(url, logger));
+        const notifierB = new PgCommandNotifier(url, logger);
+        const b = bus(notifierB);
+        try {
+          await waitUntil(() => notifierB.crossInstance, 'the LISTEN connection');
+          const h = await t.createHost();
+          const m = await t.createMonitor(h.id);
+          const started = performance.now();
+          const taking = b.take(h.id, { waitMs: 30_000 });
+          await a.enqueue(h.id, { kind: 'check_now', processMonitorIds: [m.id] });
+          const taken = await taking;
+          expect(taken).toHaveLength(1);
+          expect(performance.now() - started).toBeLessThan(20_000);
+        } finally {
+          await a.close();
+          await b.close();
+        }
+      },
+    );
   });
 
   describe('a started collector', () => {

@@ -35,7 +35,13 @@ export async function openTestDatabase(backend: Backend): Promise<DatabaseHandle
     closing ??= close();
     return closing;
   };
-  return { db: database.db, kind: database.kind, close: closeOnce, [Symbol.asyncDispose]: closeOnce };
+  return {
+    db: database.db,
+    kind: database.kind,
+    ...(database.pool ? { pool: database.pool } : {}),
+    close: closeOnce,
+    [Symbol.asyncDispose]: closeOnce,
+  };
 }
 
 /** A URL of a fresh, empty (unmigrated) PostgreSQL database and a function that drops it. */
