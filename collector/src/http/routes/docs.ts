@@ -7,8 +7,9 @@ const DOCS_PATH = '/api/v1/docs';
 const API_DESCRIPTION = `Process monitoring for trading hosts. Agents push samples with a per-host bearer token
 (\`/agent/v1/...\`); people and tools use the admin token (\`/api/v1/...\`). Errors are RFC 9457
 problem+json documents with a stable \`code\` and, for invalid input, \`errors: [{ path, message }]\`.
-Request bodies are strict: unknown fields are rejected (400). Field names are the design note's
-(ProcessMonitor, ProcessStatus, HostServer, FundAccount).`;
+Admin request bodies and query strings are strict: an unknown field is a 400, so a typo never passes as a
+default. Agent protocol bodies (\`/agent/v1\`) ignore unknown fields, so that a newer agent can report to an
+older collector. Field names are the design note's (ProcessMonitor, ProcessStatus, HostServer, FundAccount).`;
 
 type OpenApiDocument = ReturnType<ApiApp['getOpenAPI31Document']>;
 
