@@ -27,17 +27,21 @@ const route = (deps: AppDeps) =>
 export const agentHeartbeatRoutes: RouteModule = {
   name: 'agent-heartbeat',
   register(app, deps) {
+    // spool_lost counts since the spool was created: warn when it grows, not on every heartbeat after
+    // one loss (a warning every 15 s for the life of the spool; seen in the system suite's disk-full run).
+    const lostSeen = new Map<number, number>();
     app.openapi(route(deps), async (c) => {
       const heartbeat = c.req.valid('json');
       const host = c.get('agentHost');
       const at = deps.clock();
       await recordHeartbeat(deps.db, host.id, heartbeat, at);
-      if (heartbeat.spool_lost > 0) {
+      if (heartbeat.spool_lost > (lostSeen.get(host.id) ?? 0)) {
         deps.logger.warn(
           { hostServerId: host.id, spoolLost: heartbeat.spool_lost },
           'agent reports lost samples',
         );
       }
+      lostSeen.set(host.id, heartbeat.spool_lost);
       const hook = deps.hooks.onHeartbeat;
       if (hook)
         await runHook(deps.logger, 'onHeartbeat', () => hook({ hostServerId: host.id, at, heartbeat }));
