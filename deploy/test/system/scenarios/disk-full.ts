@@ -119,7 +119,15 @@ export async function diskFullScenario({ ctx, pg, record }: SystemEnv): Promise<
   const unaccounted = produced - stored - counted;
   const crashed = agent.generations.length !== 1 || (await proc.exited) !== 0;
   const serverErrors = collector.serverErrors().length;
+  // The collector hears of the loss with the heartbeats: one warning per increase, not one per heartbeat.
+  const lossWarnings = collector.generations
+    .flatMap((g) => g.jsonLines())
+    .filter((e) => e.msg === 'agent reports lost samples')
+    .map((e) => Number(e.spoolLost));
+  const repeatedLossWarnings = lossWarnings.filter((n, i) => i > 0 && n <= lossWarnings[i - 1]!).length;
   const passed =
+    lossWarnings.length > 0 &&
+    repeatedLossWarnings === 0 &&
     counted > 0 &&
     unaccounted === 0 &&
     duplicated === 0 &&
@@ -134,9 +142,11 @@ export async function diskFullScenario({ ctx, pg, record }: SystemEnv): Promise<
     duplicated,
     serverErrors,
     passed,
-    notes: `oldest dropped with a counted loss of ${counted} (by design); ${writeFailures} failed writes; agent never restarted`,
+    notes: `oldest dropped with a counted loss of ${counted} (by design, reported to the collector: ${lossWarnings.join(' → ')}); ${writeFailures} failed writes; agent never restarted`,
   });
   expect(counted).toBeGreaterThan(0);
+  expect(lossWarnings.at(-1)).toBe(counted);
+  expect(repeatedLossWarnings).toBe(0);
   expect(ledger.missingCount).toBe(counted);
   expect(unaccounted).toBe(0);
   expect(duplicated).toBe(0);
