@@ -134,6 +134,7 @@ export async function startCollector(
     cleanups.push(() => commands.close());
     const deps = createAppDeps({
       db: database.db,
+      pool: database.pool,
       dbKind: database.kind,
       logger,
       config,

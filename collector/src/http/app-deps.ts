@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type pg from 'pg';
 import { AdminTokenVerifier } from '../auth/admin-token.ts';
 import { AuthFailureLimiter } from '../auth/auth-failure-limiter.ts';
 import { type CommandBus, DatabaseCommandBus } from '../commands/command-bus.ts';
@@ -38,6 +39,8 @@ export interface AppDeps {
 /** What {@link createAppDeps} needs; the rest has defaults. */
 export interface AppDepsInput {
   db: Kysely<Database>;
+  /** The pg pool behind `db` on PostgreSQL (prepared ingest statements); absent on PGlite. */
+  pool?: pg.Pool | undefined;
   dbKind?: 'postgres' | 'pglite';
   logger: Logger;
   config: CollectorConfig;
@@ -65,6 +68,7 @@ export function createAppDeps(input: AppDepsInput): AppDeps {
       clock,
       hooks,
       retentionDays: input.config.retentionDays,
+      pool: input.pool,
     }),
     commands:
       input.commands ??

@@ -1,5 +1,6 @@
 import type { SampleSource } from '@procwatch/shared';
 import { type Kysely, sql } from 'kysely';
+import type pg from 'pg';
 import type { Database } from '../db/schema.ts';
 import { pgArray } from './pg-array.ts';
 import type { StoredSampleInfo } from './stored-sample.ts';
@@ -49,9 +50,10 @@ export async function runIngestStatement(
   source: SampleSource,
   now: Date,
   withRows: boolean,
+  pool?: pg.Pool,
 ): Promise<{ accepted: number; rows: InsertedRow[] }> {
   const c = columns;
-  const result = await sql<InsertedRow & { accepted?: number }>`
+  const query = sql<InsertedRow & { accepted?: number }>`
     WITH input AS (
       SELECT * FROM unnest(
         ${pgArray(c.processMonitorId)}::int4[], ${pgArray(c.status)}::"ProcessStatusType"[],
@@ -139,7 +141,21 @@ export async function runIngestStatement(
             source, seq, process_count, "createdAt"
           FROM inserted ORDER BY checked_at, id`
         : sql`SELECT count(*)::int AS accepted FROM inserted`
-    }`.execute(db);
-  if (withRows) return { accepted: result.rows.length, rows: result.rows };
-  return { accepted: Number(result.rows[0]?.accepted ?? 0), rows: [] };
+    }`;
+  let rows: (InsertedRow & { accepted?: number })[];
+  if (pool) {
+    // A named statement: PostgreSQL parses and plans it once per connection, not once per batch (the
+    // text is the same for every batch; only the parameters change).
+    const compiled = query.compile(db);
+    const result = await pool.query<InsertedRow & { accepted?: number }>({
+      name: withRows ? 'procwatch_ingest_rows_v1' : 'procwatch_ingest_count_v1',
+      text: compiled.sql,
+      values: compiled.parameters as unknown[],
+    });
+    rows = result.rows;
+  } else {
+    rows = (await query.execute(db)).rows;
+  }
+  if (withRows) return { accepted: rows.length, rows };
+  return { accepted: Number(rows[0]?.accepted ?? 0), rows: [] };
 }

@@ -1,5 +1,6 @@
 import type { Sample, SampleSource } from '@procwatch/shared';
 import { type Kysely, sql } from 'kysely';
+import type pg from 'pg';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
 import type { CollectorHooks } from './hooks.ts';
@@ -62,6 +63,8 @@ export interface SampleStoreDeps {
   readonly hooks: CollectorHooks;
   /** Days of history kept; older samples are counted as expired. */
   readonly retentionDays: number;
+  /** The pg pool on PostgreSQL: the ingest statement then runs as a named (prepared) statement. */
+  readonly pool?: pg.Pool | undefined;
 }
 
 /**
@@ -135,6 +138,7 @@ export class SampleStore {
           options.source,
           now,
           hook !== undefined || options.returnRows !== false,
+          this.deps.pool,
         );
         break;
       } catch (error) {

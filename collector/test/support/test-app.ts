@@ -82,6 +82,7 @@ export async function createTestApp(backend: Backend, options: TestAppOptions = 
   const stop = new AbortController();
   const deps = createAppDeps({
     db: database.db,
+    pool: database.pool,
     dbKind: database.kind,
     logger,
     config,
