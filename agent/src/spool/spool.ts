@@ -147,6 +147,8 @@ export class Spool {
   #invalidRecords = 0;
   #cursor: { afterSeq: number; path: string; offset: number } | null = null;
   #closed = false;
+  /** The state file could not be written (full disk): the counters live in memory until it can. */
+  #stateUnsaved = false;
 
   private constructor(options: SpoolOptions, state: SpoolState) {
     this.#dir = options.dir;
@@ -288,7 +290,7 @@ export class Spool {
       lost: this.#state.lost + lost,
       seq_floor: Math.max(this.#state.seq_floor, segment.lastSeq),
     };
-    writeSpoolState(this.#statePath, this.#state);
+    this.#saveState();
     if (lost > 0) {
       this.#log.warn(
         { reason, lost, totalLost: this.#state.lost, firstSeq: segment.firstSeq, lastSeq: segment.lastSeq },
@@ -343,6 +345,8 @@ export class Spool {
   append(samples: readonly UnsequencedSample[]): Sample[] {
     if (this.#closed) throw new Error('spool is closed');
     const written: Sample[] = [];
+    let lostHere = 0;
+    let failure: string | null = null;
     for (const unsequenced of samples) {
       const sample: Sample = { ...unsequenced, seq: this.#nextSeq };
       const now = this.#now();
@@ -355,10 +359,14 @@ export class Spool {
       ) {
         this.#roll();
       }
-      if (!this.#tryWrite(frame)) {
+      const failed = this.#tryWrite(frame);
+      if (failed !== null) {
+        // Counted, and the next samples are still tried: a full disk must neither stop the checks nor
+        // lose samples uncounted (the system suite fills the spool's disk to the last byte).
         this.#nextSeq += 1;
         this.#state = { ...this.#state, lost: this.#state.lost + 1, seq_floor: sample.seq };
-        writeSpoolState(this.#statePath, this.#state);
+        failure ??= failed;
+        lostHere += 1;
         continue;
       }
       const active = this.#active;
@@ -373,17 +381,39 @@ export class Spool {
       this.#nextSeq += 1;
       written.push(sample);
     }
+    if (lostHere > 0) {
+      this.#saveState();
+      this.#log.error(
+        { error: failure, lost: lostHere, totalLost: this.#state.lost },
+        'spool: write failed; samples lost',
+      );
+    }
     if (this.#fd !== null && written.length > 0) fdatasyncSync(this.#fd);
     this.#enforceBounds();
     return written;
   }
 
-  #tryWrite(frame: Buffer): boolean {
+  /** Saves the counters; when that fails (full disk) keeps them in memory and saves them at the next change. */
+  #saveState(): void {
+    try {
+      writeSpoolState(this.#statePath, this.#state);
+      if (this.#stateUnsaved) this.#log.info('spool: state saved again');
+      this.#stateUnsaved = false;
+    } catch (error) {
+      if (!this.#stateUnsaved) {
+        this.#log.error({ error: errorMessage(error) }, 'spool: cannot save its state; keeping it in memory');
+      }
+      this.#stateUnsaved = true;
+    }
+  }
+
+  /** Writes one frame, dropping the oldest segments to make room; null on success, else why not. */
+  #tryWrite(frame: Buffer): string | null {
     for (let attempt = 0; ; attempt++) {
       const before = this.#active.bytes;
       try {
         this.#writeFrame(frame);
-        return true;
+        return null;
       } catch (error) {
         // Undo a partial frame so the segment stays a sequence of whole frames.
         try {
@@ -395,8 +425,7 @@ export class Spool {
           this.#drop(oldest, `write failed: ${errorMessage(error)}`);
           continue;
         }
-        this.#log.error({ error: errorMessage(error) }, 'spool: write failed; sample lost');
-        return false;
+        return errorMessage(error);
       }
     }
   }
@@ -500,7 +529,7 @@ export class Spool {
   ack(throughSeq: number): void {
     if (this.#closed || throughSeq <= this.#state.acked_seq) return;
     this.#state = { ...this.#state, acked_seq: Math.min(throughSeq, this.#nextSeq - 1) };
-    writeSpoolState(this.#statePath, this.#state);
+    this.#saveState();
     this.#deleteAcked();
   }
 
@@ -531,7 +560,7 @@ export class Spool {
       closeSync(this.#fd);
       this.#fd = null;
     }
-    writeSpoolState(this.#statePath, this.#state);
+    this.#saveState();
     try {
       unlinkSync(this.#lockPath);
     } catch {}
