@@ -138,6 +138,7 @@ export async function agentHungScenario(env: SystemEnv): Promise<void> {
     { timeoutMs: 90_000, intervalMs: 250 },
   );
   const resolvedAfterMs = Date.now() - resumedAt;
+  const neverRestarted = agent.generations.length === 1 && proc.running;
   const [final] = await quiesceAgents(admin, [{ agent, fixture }]);
   const ledger = await hostLedger(pg, database, hostId, final!.lastSeq);
   const produced = final!.lastSeq;
@@ -145,11 +146,7 @@ export async function agentHungScenario(env: SystemEnv): Promise<void> {
   const duplicated = ledger.rows - ledger.distinctSampleIds;
   const serverErrors = collector.serverErrors().length;
   const passed =
-    freshViaSsh &&
-    stored === produced &&
-    duplicated === 0 &&
-    serverErrors === 0 &&
-    agent.generations.length === 1;
+    freshViaSsh && stored === produced && duplicated === 0 && serverErrors === 0 && neverRestarted;
   record({
     fault: '4b. agent hung (SIGSTOP); SSH fallback via a real sshd',
     produced,

@@ -17,18 +17,29 @@ const TMPFS_BYTES = 2 * 1024 * 1024;
 const LEFT_BYTES = 160 * 1024;
 
 /** Fills the file system of `dir` up to `leave` free bytes with a file; returns its path. */
-function fill(dir: string, leave: number): string {
-  const path = join(dir, 'filler.bin');
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(16 * 1024);
+function fill(dir: string, leave: number, name = 'filler.bin'): string {
+  const path = join(dir, name);
+  const fd = openSync(path, 'a');
+  const chunk = Buffer.alloc(4 * 1024);
   try {
-    while (freeBytes(dir) > leave + chunk.length) writeSync(fd, chunk);
+    while (freeBytes(dir) > leave) writeSync(fd, chunk);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
   } finally {
     closeSync(fd);
   }
   return path;
+}
+
+/** Another program eating the disk: takes every block that gets free, every few ms, until stopped. */
+function keepFilling(dir: string): { stop(): void } {
+  const timer = setInterval(() => fill(dir, 0, 'eater.bin'), 5);
+  return {
+    stop() {
+      clearInterval(timer);
+      rmSync(join(dir, 'eater.bin'), { force: true });
+    },
+  };
 }
 
 const countLines = (lines: readonly string[], pattern: RegExp) => lines.filter((l) => pattern.test(l)).length;
@@ -110,6 +121,46 @@ export async function diskFullScenario({ ctx, pg, record }: SystemEnv): Promise<
   const failuresAfterFree = countLines(proc.lines.slice(freedAt), /"msg":"spool: (write failed|dropped)/);
 
   await collector.start();
+  // Phase 2: the collector is up, so the spool holds little more than its active segment, and the disk
+  // fills to the last byte: nothing old is left to drop. Samples are lost — counted — and nothing crashes.
+  await waitUntil(
+    'the backlog to drain',
+    async () =>
+      (await storedRows(pg, database, [hostId])) > 0 &&
+      agent.current!.lines.some((l) => /"msg":"collector reachable again"/.test(l)),
+    {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+    },
+  );
+  const eater = keepFilling(spoolDir);
+  ctx.defer('stop eating the disk', () => eater.stop());
+  const brimAt = proc.lines.length;
+  const lostOnBrim = () =>
+    proc.lines
+      .slice(brimAt)
+      .filter((l) => l.includes('"msg":"spool: write failed; samples lost"'))
+      .reduce((n, l) => n + Number((JSON.parse(l) as { lost?: number }).lost ?? 0), 0);
+  try {
+    // Whole ticks of samples are lost, counted, and the checks go on every second meanwhile.
+    await waitUntil(
+      'samples to be lost on a disk full to the brim while checks go on',
+      () => lostOnBrim() >= 2 * MONITORS && countLines(proc.lines.slice(brimAt), /"msg":"checked"/) >= 3,
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+  } finally {
+    eater.stop();
+  }
+  const tickFailures = countLines(proc.lines, /"msg":"scheduler tick failed"/);
+  const refreedAt = proc.lines.length;
+  await waitUntil(
+    'checks to spool normally again',
+    () => countLines(proc.lines.slice(refreedAt), /"msg":"checked"/) >= 2,
+    {
+      timeoutMs: 60_000,
+    },
+  );
+  const restarted = agent.generations.length !== 1 || !proc.running;
   const [final] = await quiesceAgents(collector.admin, [{ agent, fixture }]);
   const ledger = await hostLedger(pg, database, hostId, final!.lastSeq);
   const produced = final!.lastSeq;
@@ -117,7 +168,7 @@ export async function diskFullScenario({ ctx, pg, record }: SystemEnv): Promise<
   const duplicated = ledger.rows - ledger.distinctSampleIds;
   const counted = final!.lost;
   const unaccounted = produced - stored - counted;
-  const crashed = agent.generations.length !== 1 || (await proc.exited) !== 0;
+  const crashed = restarted || (await proc.exited) !== 0;
   const serverErrors = collector.serverErrors().length;
   // The collector hears of the loss with the heartbeats: one warning per increase, not one per heartbeat.
   const lossWarnings = collector.generations
@@ -129,6 +180,7 @@ export async function diskFullScenario({ ctx, pg, record }: SystemEnv): Promise<
     lossWarnings.length > 0 &&
     repeatedLossWarnings === 0 &&
     counted > 0 &&
+    tickFailures === 0 &&
     unaccounted === 0 &&
     duplicated === 0 &&
     !crashed &&
@@ -142,7 +194,7 @@ export async function diskFullScenario({ ctx, pg, record }: SystemEnv): Promise<
     duplicated,
     serverErrors,
     passed,
-    notes: `oldest dropped with a counted loss of ${counted} (by design, reported to the collector: ${lossWarnings.join(' → ')}); ${writeFailures} failed writes; agent never restarted`,
+    notes: `oldest dropped with a counted loss of ${counted} (by design, reported to the collector: ${lossWarnings.join(' → ')}); ${writeFailures} failed writes; ${lostOnBrim()} lost on a disk full to the last byte, checks going on; agent never restarted`,
   });
   expect(counted).toBeGreaterThan(0);
   expect(lossWarnings.at(-1)).toBe(counted);
@@ -151,6 +203,7 @@ export async function diskFullScenario({ ctx, pg, record }: SystemEnv): Promise<
   expect(unaccounted).toBe(0);
   expect(duplicated).toBe(0);
   expect(crashed).toBe(false);
+  expect(tickFailures, 'checks never fail because the disk is full').toBe(0);
   expect(failuresAfterFree).toBe(0);
   expect(collector.serverErrors()).toEqual([]);
   // The config cache lives in the state dir, apart from the spool: it must still be written.
