@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { execPath } from 'node:process';
 import type { AgentMonitorSpec, Sample } from '@procwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,9 +25,11 @@ function launcher(script: string, tag: string): RestartAction {
   return { argv: [execPath, '-e', launch] };
 }
 
+/** Kills a process this test started: only one whose command line carries a test tag, never a reused pid. */
 function killQuietly(pid: number | null | undefined) {
-  if (!pid) return;
+  if (!pid || pid === process.pid) return;
   try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('procwatch-test-')) return;
     process.kill(pid, 'SIGKILL');
   } catch {}
 }
