@@ -5,7 +5,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector } from '../../src/collector.ts';
 import { DatabaseCommandBus } from '../../src/commands/command-bus.ts';
-import { PgCommandNotifier } from '../../src/commands/command-notifier.ts';
+import { LocalCommandNotifier, PgCommandNotifier } from '../../src/commands/command-notifier.ts';
 import { partitionDay, partitionName } from '../../src/db/partitions.ts';
 import type { RouteModule } from '../../src/http/route-module.ts';
 import { routeModules } from '../../src/http/routes/index.ts';
@@ -377,6 +377,34 @@ describe.each(testBackends())('agent API on %s', (backend) => {
       const res = await polling;
       expect(res.status).toBe(200);
       expect(((await res.json()) as { commands: unknown[] }).commands).toHaveLength(1);
+    });
+  });
+
+  describe('command wake-ups within a collector', () => {
+    it('wake a waiting long-poll at once, not at its next table poll', async () => {
+      const logger = createLogger('silent');
+      const bus = new DatabaseCommandBus({
+        db: t.database.db,
+        clock: () => new Date(),
+        logger,
+        notifier: new LocalCommandNotifier(),
+        pollMs: 60_000,
+      });
+      try {
+        const h = await t.createHost();
+        const m = await t.createMonitor(h.id);
+        const started = performance.now();
+        const taking = bus.take(h.id, { waitMs: 50_000 });
+        await bus.enqueue(h.id, { kind: 'check_now', processMonitorIds: [m.id] });
+        expect(await taking).toHaveLength(1);
+        expect(performance.now() - started).toBeLessThan(30_000);
+        // Closing the bus ends a wait at once, with nothing.
+        const waiting = bus.take(h.id, { waitMs: 50_000 });
+        await bus.close();
+        expect(await waiting).toEqual([]);
+      } finally {
+        await bus.close();
+      }
     });
   });
 
