@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkServicesOf } from '../../src/checks/check-services.ts';
+import { sshFallbackExtension } from '../../src/checks/ssh-fallback-extension.ts';
 import { type SshdFixture, sshdUnavailableReason, startSshd } from '../support/sshd.ts';
 import { createTestApp, type TestApp } from '../support/test-app.ts';
 import { testBackends } from '../support/test-database.ts';
-import { httpLink, startAgentStandIn, startTarget } from './ssh-harness.ts';
+import { eventually, httpLink, startAgentStandIn, startTarget } from './ssh-harness.ts';
 
 const unavailable = sshdUnavailableReason();
 if (unavailable) console.warn(`skipping manual-check API tests: ${unavailable}`);
@@ -20,7 +22,12 @@ describe.skipIf(unavailable).each(testBackends())(
       [sshd, target] = await Promise.all([startSshd(), startTarget()]);
       // The collector's SSH credentials come from its environment, as in production.
       api = await createTestApp(backend, {
-        env: { PROCWATCH_SSH_KEY_FILE: sshd.clientKey.privateKeyFile, PROCWATCH_SSH_USER: sshd.user },
+        env: {
+          PROCWATCH_SSH_KEY_FILE: sshd.clientKey.privateKeyFile,
+          PROCWATCH_SSH_USER: sshd.user,
+          PROCWATCH_SSH_MIN_INTERVAL_SECONDS: '1',
+          PROCWATCH_SSH_SWEEP_POLL_MS: '200',
+        },
       });
     });
     afterAll(async () => {
@@ -87,6 +94,86 @@ describe.skipIf(unavailable).each(testBackends())(
       // The status API serves what the check stored.
       const status = await (await api.admin('GET', `/api/v1/status?hostServerId=${host.id}`)).text();
       expect(status).toContain('"SSH"');
+    });
+
+    it("the collector's sweep job covers a stopped agent, and stops when the agent is back", async () => {
+      const host = await api.createHost({
+        address: sshd.host,
+        ssh_port: sshd.port,
+        ssh_host_key: sshd.hostKey.fingerprint,
+        heartbeat_timeout_seconds: 5,
+      });
+      const running = await api.createMonitor(host.id, {
+        process_name: null,
+        command_pattern: escapeRegExp(target.tag),
+        check_interval: 1,
+      });
+      const missing = await api.createMonitor(host.id, {
+        process_type: 'CUSTOM',
+        process_name: null,
+        command_pattern: `procwatch-absent-${host.id}`,
+        check_interval: 1,
+      });
+      const sshRows = (monitorId: number) =>
+        api.database.db
+          .selectFrom('ProcessStatus')
+          .select(['status', 'pid', 'checked_at'])
+          .where('processMonitorId', '=', monitorId)
+          .where('source', '=', 'SSH')
+          .orderBy('checked_at')
+          .execute();
+      const fetch = (path: string, init: RequestInit) => Promise.resolve(api.app.request(path, init));
+      // The extension as startCollector sets it up: its job runs the sweep.
+      const parts = await sshFallbackExtension.setup(api.deps);
+      const sweeper = checkServicesOf(api.deps).sweeper!;
+      const stop = new AbortController();
+      let jobs: Promise<void>[] = [];
+      const ticks = (n: number) => {
+        const until = sweeper.ticks + n;
+        return eventually(
+          () => (sweeper.ticks >= until && sweeper.inFlight === 0 ? true : undefined),
+          `${n} ticks`,
+        );
+      };
+      try {
+        let agent = startAgentStandIn({ db: api.database.db, link: httpLink(fetch, host.agent_token) });
+        await agent.ready;
+        // Started once the agent has been heard from (a host never heard from counts as silent).
+        jobs = (parts.jobs ?? []).map((job) => job.run(stop.signal));
+        await ticks(3);
+        expect(await sshRows(running.id)).toEqual([]);
+
+        await agent[Symbol.asyncDispose]();
+        const stopped = await api.database.db
+          .selectFrom('HostServer')
+          .select('last_heartbeat_at')
+          .where('id', '=', host.id)
+          .executeTakeFirstOrThrow();
+        const [first] = await eventually(async () => {
+          const rows = await sshRows(running.id);
+          return rows.length > 0 ? rows : undefined;
+        }, 'an SSH sample after the heartbeat timeout');
+        expect(first).toMatchObject({ status: 'RUNNING', pid: target.child.pid });
+        expect(first!.checked_at.getTime()).toBeGreaterThanOrEqual(
+          stopped.last_heartbeat_at!.getTime() + 5000,
+        );
+        const [gone] = await eventually(async () => {
+          const rows = await sshRows(missing.id);
+          return rows.length > 0 ? rows : undefined;
+        }, 'an SSH sample of the missing process');
+        expect(gone!.status).toBe('NOT_FOUND');
+
+        agent = startAgentStandIn({ db: api.database.db, link: httpLink(fetch, host.agent_token) });
+        await agent.ready;
+        await ticks(2);
+        const after = (await sshRows(running.id)).length;
+        await ticks(6);
+        expect((await sshRows(running.id)).length).toBe(after);
+        await agent[Symbol.asyncDispose]();
+      } finally {
+        stop.abort();
+        await Promise.all(jobs);
+      }
     });
 
     it('answers problems for what cannot be checked', async () => {

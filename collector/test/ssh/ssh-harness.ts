@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import {
   type AgentCommand,
   AgentCommandListSchema,
+  abortableSleep,
   DEFAULT_COMPILED_CALENDAR,
   type Sample,
 } from '@procwatch/shared';
@@ -207,7 +208,11 @@ export function startAgentStandIn(options: {
   const loop = (async () => {
     await ready;
     while (!stop.signal.aborted) {
-      const commands = await link.takeCommands(stop.signal).catch(() => []);
+      // A failed poll is retried after a pause, as an agent would (never in a tight loop).
+      const commands = await link.takeCommands(stop.signal).catch(async () => {
+        await abortableSleep(500, stop.signal);
+        return [];
+      });
       for (const command of commands) {
         const monitors = await options.db
           .selectFrom('ProcessMonitor')
