@@ -158,11 +158,13 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdFixture>
     if (!sshdAccepts(configFile)) writeFileSync(configFile, configText(dir, port, logLevel, []));
     try {
       const sshd = [SSHD_PATH, '-D', '-e', '-f', configFile];
-      const argv = options.isolatedProcesses
-        ? ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child=SIGTERM', ...sshd]
-        : sshd;
+      const isolated = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child=SIGTERM', ...sshd];
+      // setpriv's parent-death signal: a test process that dies without cleaning up takes its sshd along.
+      const argv = ['setpriv', '--pdeathsig', 'KILL', '--', ...(options.isolatedProcesses ? isolated : sshd)];
       const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-      return await fixture(child, dir, port, hostKey, clientKey);
+      // unshare ignores SIGTERM while it waits; killing it makes --kill-child send sshd SIGTERM.
+      const stopSignal = options.isolatedProcesses ? 'SIGKILL' : 'SIGTERM';
+      return await fixture(child, dir, port, hostKey, clientKey, stopSignal);
     } catch (error) {
       lastError = error;
     }
@@ -177,6 +179,7 @@ function fixture(
   port: number,
   hostKey: GeneratedKey,
   clientKey: GeneratedKey,
+  stopSignal: NodeJS.Signals,
 ): Promise<SshdFixture> {
   let text = '';
   const listeners = new Set<() => void>();
@@ -224,7 +227,7 @@ function fixture(
   const close = () => {
     closing ??= (async () => {
       if (!exited) {
-        child.kill('SIGTERM');
+        child.kill(stopSignal);
         const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
         await exitedPromise;
         clearTimeout(forced);
