@@ -16,4 +16,5 @@ fi
 # sshd's privilege separation directory (packages create it at boot; containers often lack it).
 mkdir -p /run/sshd
 chmod 0755 /run/sshd
-command -v ssh-keygen >/dev/null
+# The test fixture also uses ssh-keygen, and setpriv/unshare (util-linux) for clean-up and isolation.
+for tool in ssh-keygen setpriv unshare; do command -v "$tool" >/dev/null; done
