@@ -22,7 +22,9 @@ export default async function setup(project: TestProject) {
   let postgresTemplateDb = '';
   let pgliteTemplatePath = '';
 
-  if (backends.includes('pglite')) {
+  // Always: some suites (real agent end to end, dashboard, CLI) run on embedded PGlite whatever the
+  // backend list says, as the quick start does.
+  {
     const database = await createDatabase({});
     await migrateToLatest(database.db);
     const dump = await database.pglite!.dumpDataDir('none');
