@@ -156,7 +156,8 @@ export const MonitorSchema = z.object({
 export type Monitor = z.infer<typeof MonitorSchema>;
 
 // Query strings: text in, typed out. Decimal ids only, so that `1e3`, `0x10` or ` 1` are 400s.
-const QueryId = z
+/** A positive id in a query string. */
+export const QueryId = z
   .string()
   .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive whole number')
   .transform(Number)
@@ -170,11 +171,11 @@ const QueryText = z
   .max(200, 'must be at most 200 characters')
   .regex(NO_CONTROL, 'must not contain control characters');
 /** A comma-separated list of enum values in a query string (`RUNNING,ERROR`). */
-function queryList<T extends string>(values: readonly [T, ...T[]]) {
+export function queryList<T extends string>(values: readonly [T, ...T[]], maxLength = 200) {
   const item = z.enum(values);
   return z
     .string()
-    .max(200)
+    .max(maxLength)
     .transform((text, ctx) => {
       const out: T[] = [];
       for (const part of text.split(',')) {

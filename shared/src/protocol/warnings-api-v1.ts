@@ -6,37 +6,12 @@ import {
   OpsWarningTypeSchema,
 } from '../model/enums.ts';
 import { freeText, InstantSchema, nameText } from '../model/text.ts';
-import { IdSchema } from './admin-api-v1.ts';
+import { IdSchema, QueryId, queryList } from './admin-api-v1.ts';
 
 // DTOs of the warning API v1: `/api/v1/warnings`, `/api/v1/notification-channels`, `/api/v1/mutes`.
 // Request bodies are strict (a misspelt field is a 400); responses never carry a channel secret in full.
 
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
-
-const QueryId = z
-  .string()
-  .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive whole number')
-  .transform(Number)
-  .pipe(IdSchema);
-
-function queryList<T extends string>(values: readonly [T, ...T[]]) {
-  const item = z.enum(values);
-  return z
-    .string()
-    .max(400)
-    .transform((text, ctx) => {
-      const out: T[] = [];
-      for (const part of text.split(',')) {
-        const parsed = item.safeParse(part.trim());
-        if (!parsed.success) {
-          ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of ${values.join(', ')}` });
-          return z.NEVER;
-        }
-        out.push(parsed.data);
-      }
-      return out;
-    });
-}
 
 /** Kinds of notification channel: a generic signed JSON webhook and four chat services' robots. */
 export const NOTIFICATION_CHANNEL_KINDS = ['webhook', 'dingtalk', 'wecom', 'feishu', 'slack'] as const;
@@ -52,8 +27,8 @@ export const NotificationChannelEventSchema = z.enum(NOTIFICATION_CHANNEL_EVENTS
 
 /** Query of `GET /api/v1/warnings`; newest first (by last_seen_at, then id), keyset-paginated by `cursor`. */
 export const WarningListQuerySchema = z.strictObject({
-  status: queryList(OPS_WARNING_STATUSES).optional(),
-  type: queryList(OPS_WARNING_TYPES).optional(),
+  status: queryList(OPS_WARNING_STATUSES, 400).optional(),
+  type: queryList(OPS_WARNING_TYPES, 400).optional(),
   hostServerId: QueryId.optional(),
   processMonitorId: QueryId.optional(),
   /** Only warnings seen at or after this instant (last_seen_at). */
