@@ -1,4 +1,5 @@
 export * from './calendar/index.ts';
+export * from './dependencies/dependency-graph.ts';
 export * from './matching/index.ts';
 export * from './model/enums.ts';
 export * from './model/host-key-pin.ts';

@@ -141,8 +141,17 @@ export interface OpsWarningTable {
   ack_note: string | null;
   resolved_at: Timestamp | null;
   resolve_reason: string | null;
+  /** While set: notifications held because this monitor, a dependency, is down (0010). */
+  suppressed_by: Generated<number | null>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
+}
+
+/** "processMonitorId" depends on "dependsOnId" (0010). */
+export interface ProcessMonitorDependencyTable {
+  processMonitorId: number;
+  dependsOnId: number;
+  createdAt: CreatedAt;
 }
 
 /** Shared key/value facts (migration 0003), e.g. the admin token's hash. */
@@ -176,6 +185,7 @@ export interface Database {
   Setting: SettingTable;
   AgentCommand: AgentCommandTable;
   ProcessEvent: ProcessEventTable;
+  ProcessMonitorDependency: ProcessMonitorDependencyTable;
 }
 
 export type HostServer = Selectable<HostServerTable>;

@@ -7,6 +7,7 @@ import {
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { isoOrNull } from './iso.ts';
+import { dependsOnOf } from './monitor-dependencies.ts';
 
 /** The configuration an agent runs by: its host's active monitors, agent settings and the calendar. */
 export async function agentConfigFor(
@@ -36,15 +37,24 @@ export async function agentConfigFor(
     .where('active', '=', true)
     .orderBy('id')
     .execute();
+  const dependsOn = await dependsOnOf(
+    db,
+    monitors.map((m) => m.id),
+  );
   return {
     protocol: AGENT_PROTOCOL_VERSION,
     host: { id: host.id, name: host.name },
     settings,
     calendar,
-    monitors: monitors.map((m) => ({
-      ...m,
-      monitor_start_time: isoOrNull(m.monitor_start_time),
-      monitor_end_time: isoOrNull(m.monitor_end_time),
-    })),
+    monitors: monitors.map((m) => {
+      const ids = dependsOn.get(m.id) ?? [];
+      return {
+        ...m,
+        monitor_start_time: isoOrNull(m.monitor_start_time),
+        monitor_end_time: isoOrNull(m.monitor_end_time),
+        // Only where there are some: most monitors have none, and the config stays as it was for them.
+        ...(ids.length > 0 ? { depends_on: ids } : {}),
+      };
+    }),
   };
 }

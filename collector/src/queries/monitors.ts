@@ -3,9 +3,21 @@ import { type Kysely, sql } from 'kysely';
 import type { Database, ProcessMonitor } from '../db/schema.ts';
 import { pgArray } from '../ingest/pg-array.ts';
 import { iso, isoOrNull } from './iso.ts';
+import { dependsOnOf, replaceDependsOn } from './monitor-dependencies.ts';
 
-/** A ProcessMonitor row as the API shows it (the seed's field names). */
-export function monitorDto(row: ProcessMonitor): Monitor {
+/** A ProcessMonitor row with the ids it depends on (ProcessMonitorDependency). */
+export type MonitorRecord = ProcessMonitor & { readonly depends_on: readonly number[] };
+
+async function withDependsOn(db: Kysely<Database>, rows: ProcessMonitor[]): Promise<MonitorRecord[]> {
+  const deps = await dependsOnOf(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => ({ ...row, depends_on: deps.get(row.id) ?? [] }));
+}
+
+/** A monitor as the API shows it (the seed's field names). */
+export function monitorDto(row: MonitorRecord): Monitor {
   return {
     id: row.id,
     name: row.name,
@@ -27,13 +39,14 @@ export function monitorDto(row: ProcessMonitor): Monitor {
     restart_action: row.restart_action,
     probe: row.probe,
     log_file: row.log_file,
+    depends_on: [...row.depends_on],
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
 }
 
 /** The input fields of a stored monitor, to merge an update into and validate the result. */
-export function monitorFieldsOf(row: ProcessMonitor): MonitorFields {
+export function monitorFieldsOf(row: MonitorRecord): MonitorFields {
   return {
     name: row.name,
     process_type: row.process_type,
@@ -54,12 +67,14 @@ export function monitorFieldsOf(row: ProcessMonitor): MonitorFields {
     restart_action: row.restart_action,
     probe: row.probe,
     log_file: row.log_file,
+    depends_on: [...row.depends_on],
   };
 }
 
 // text[] goes in as a literal: PGlite does not serialise JS arrays.
 function columnsOf(input: MonitorUpdate) {
-  const { session_windows, probe, ...rest } = input;
+  // depends_on lives in ProcessMonitorDependency, not in a column.
+  const { session_windows, probe, depends_on: _dependsOn, ...rest } = input;
   return {
     ...rest,
     // jsonb goes in as text: PGlite does not serialise JS objects.
@@ -71,56 +86,71 @@ function columnsOf(input: MonitorUpdate) {
 }
 
 /** Monitors matching the filters, by host and name. */
-export async function listMonitors(
-  db: Kysely<Database>,
-  filter: MonitorListQuery,
-): Promise<ProcessMonitor[]> {
+export async function listMonitors(db: Kysely<Database>, filter: MonitorListQuery): Promise<MonitorRecord[]> {
   let query = db.selectFrom('ProcessMonitor').selectAll();
   if (filter.hostServerId !== undefined) query = query.where('hostServerId', '=', filter.hostServerId);
   if (filter.process_type !== undefined) query = query.where('process_type', 'in', filter.process_type);
   if (filter.active !== undefined) query = query.where('active', '=', filter.active);
   if (filter.fundAccountId !== undefined) query = query.where('fundAccountId', '=', filter.fundAccountId);
-  return query.orderBy('hostServerId').orderBy('name').orderBy('id').execute();
+  return withDependsOn(db, await query.orderBy('hostServerId').orderBy('name').orderBy('id').execute());
 }
 
 /** One monitor, or undefined. */
-export async function findMonitor(db: Kysely<Database>, id: number): Promise<ProcessMonitor | undefined> {
-  return db.selectFrom('ProcessMonitor').selectAll().where('id', '=', id).executeTakeFirst();
+export async function findMonitor(db: Kysely<Database>, id: number): Promise<MonitorRecord | undefined> {
+  const row = await db.selectFrom('ProcessMonitor').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : (await withDependsOn(db, [row]))[0];
 }
 
-/** Creates a monitor (unique and foreign-key violations surface as database errors). */
+/**
+ * Creates a monitor with its dependencies in one transaction (unique and foreign-key violations surface as
+ * database errors, unknown dependencies as a DependencyError).
+ */
 export async function createMonitor(
   db: Kysely<Database>,
   input: MonitorFields,
   now: Date,
-): Promise<ProcessMonitor> {
-  return db
-    .insertInto('ProcessMonitor')
-    .values({
-      ...columnsOf(input),
-      name: input.name,
-      process_type: input.process_type,
-      hostServerId: input.hostServerId,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+): Promise<MonitorRecord> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('ProcessMonitor')
+      .values({
+        ...columnsOf(input),
+        name: input.name,
+        process_type: input.process_type,
+        hostServerId: input.hostServerId,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const dependsOn = input.depends_on ?? [];
+    if (dependsOn.length > 0) await replaceDependsOn(trx, row.id, dependsOn);
+    return { ...row, depends_on: [...dependsOn].sort((a, b) => a - b) };
+  });
 }
 
-/** Applies an update; undefined when no such monitor. */
+/**
+ * Applies an update, dependencies included, in one transaction; undefined when no such monitor. A
+ * `depends_on` that names a missing monitor or closes a cycle throws a DependencyError and changes nothing.
+ */
 export async function updateMonitor(
   db: Kysely<Database>,
   id: number,
   input: MonitorUpdate,
   now: Date,
-): Promise<ProcessMonitor | undefined> {
-  return db
-    .updateTable('ProcessMonitor')
-    .set({ ...columnsOf(input), updatedAt: now })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
+): Promise<MonitorRecord | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('ProcessMonitor')
+      .set({ ...columnsOf(input), updatedAt: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    if (input.depends_on !== undefined) await replaceDependsOn(trx, id, input.depends_on);
+    const deps = await dependsOnOf(trx, [id]);
+    return { ...row, depends_on: deps.get(id) ?? [] };
+  });
 }
 
 /** True when the monitor has stored history (or a current status). */

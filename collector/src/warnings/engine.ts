@@ -35,6 +35,10 @@ export interface EngineSummary {
   opened: number;
   bumped: number;
   resolved: number;
+  /** Opened held by a down dependency (counted in `opened` too). */
+  suppressed: number;
+  /** Held warnings released and notified. */
+  released: number;
   deliveries: number;
 }
 
@@ -96,6 +100,8 @@ function summaryOf(monitors: number, changes: AppliedChanges): EngineSummary {
     opened: changes.opened.length,
     bumped: changes.bumped.length,
     resolved: changes.resolved.length,
+    suppressed: changes.suppressed.length,
+    released: changes.released.length,
     deliveries: changes.deliveries,
   };
 }
@@ -108,8 +114,17 @@ export function createWarningEngine(options: WarningEngineOptions): WarningEngin
   const ctx: RuleContext = { calendar: options.calendar, settings: options.settings };
 
   function committed(changes: AppliedChanges, what: string) {
-    if (changes.opened.length > 0 || changes.resolved.length > 0) {
-      log.info({ opened: changes.opened, resolved: changes.resolved, deliveries: changes.deliveries }, what);
+    if (changes.opened.length > 0 || changes.resolved.length > 0 || changes.released.length > 0) {
+      log.info(
+        {
+          opened: changes.opened,
+          resolved: changes.resolved,
+          ...(changes.suppressed.length > 0 ? { suppressed: changes.suppressed } : {}),
+          ...(changes.released.length > 0 ? { released: changes.released } : {}),
+          deliveries: changes.deliveries,
+        },
+        what,
+      );
     }
     if (changes.deliveries > 0) options.onNotificationsQueued?.();
   }

@@ -51,6 +51,17 @@ export interface MuteWindow {
   readonly until: Date;
 }
 
+/** A dependency of a monitor that is down, and so explains the monitor's trouble (loaded with the monitor). */
+export interface RuleDependencyCause {
+  /** The root of the chain of down dependencies: the one to fix. */
+  readonly id: number;
+  readonly name: string;
+  readonly hostName: string;
+  /** The monitor's own dependency through which the trouble reaches it (= id when it is the root). */
+  readonly directId: number;
+  readonly directName: string;
+}
+
 /** What the rules need to know about a monitor. */
 export interface MonitorRuleInput {
   readonly id: number;
@@ -66,6 +77,8 @@ export interface MonitorRuleInput {
   readonly memoryThresholdMb: number | null;
   /** Mutes of this monitor and of its host. */
   readonly mutes: readonly MuteWindow[];
+  /** A dependency that is down now; its warnings then hold this monitor's (null or absent: none is). */
+  readonly dependencyCause?: RuleDependencyCause | null;
 }
 
 /** One check result, as the rules see it. */
@@ -112,6 +125,12 @@ export interface RaiseAction {
    * (what the agent's restarts add to an incident); a new warning takes them as they are.
    */
   readonly append?: boolean;
+  /**
+   * A dependency that is down explains this warning: it is stored marked as caused by it, and its
+   * notifications are held. A later raise without it (the dependency is back, the trouble is not)
+   * releases the warning: it is notified then.
+   */
+  readonly suppressedBy?: { readonly id: number; readonly name: string };
 }
 
 /** Resolve the unresolved warning of this type, if there is one. */
@@ -130,6 +149,18 @@ export interface Transition {
   readonly state: MonitorEngineState;
   readonly actions: readonly WarningAction[];
 }
+
+/**
+ * Warning types a down dependency holds back: everything about the process. A failed check is about the
+ * check (agent, SSH, permissions), which no dependency explains.
+ */
+export const DEPENDENCY_SUPPRESSIBLE_TYPES: ReadonlySet<OpsWarningType> = new Set<OpsWarningType>([
+  'PROCESS_NOT_RUNNING',
+  'PROCESS_CRASHED',
+  'PROCESS_HIGH_CPU',
+  'PROCESS_HIGH_MEMORY',
+  'PROCESS_UNHEALTHY',
+]);
 
 /** Warning types bound to "expected to run": dropped when a window closes or a mute starts. */
 export const SCHEDULED_TYPES: readonly OpsWarningType[] = Object.freeze([

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { HostRuleInput } from './agent-offline.ts';
+import { loadDependencyCauses } from './dependency-causes.ts';
 import type { MonitorRuleInput, MuteWindow } from './model.ts';
 import type { EngineDb, EngineTrx } from './tables.ts';
 
@@ -62,8 +63,8 @@ function mutesFromJson(value: unknown): MuteWindow[] {
 
 /**
  * The rules' view of these monitors (all monitors when `ids` is undefined), with the mutes of each monitor and
- * of its host that end after `mutesAfter` (and, given `mutesAt`, have started by then). One query: it runs for
- * every ingested batch.
+ * of its host that end after `mutesAfter` (and, given `mutesAt`, have started by then), and the dependency
+ * that explains its trouble if one is down. Two queries at once: they run for every ingested batch.
  */
 export async function loadMonitorInputs(
   db: EngineDb | EngineTrx,
@@ -98,7 +99,8 @@ export async function loadMonitorInputs(
           AND w.muted_until > ${mutesAfter.toISOString()}::timestamptz ${startedBy})`.as('mutes'),
     ]);
   if (ids !== undefined) select = select.where('m.id', 'in', [...ids]);
-  for (const row of await select.execute()) {
+  const [rows, causes] = await Promise.all([select.execute(), loadDependencyCauses(db, ids)]);
+  for (const row of rows) {
     inputs.set(row.id, {
       id: row.id,
       name: row.name,
@@ -113,6 +115,7 @@ export async function loadMonitorInputs(
       memoryThresholdPercent: row.memory_threshold_percent,
       memoryThresholdMb: row.memory_threshold_mb,
       mutes: mutesFromJson(row.mutes),
+      dependencyCause: causes.get(row.id) ?? null,
     });
   }
   return inputs;

@@ -14,7 +14,8 @@ const MAX_PER_RUN = 200;
 
 /**
  * Queues a reminder for every OPEN (not acknowledged) warning last notified at least the reminder interval
- * ago, at most `reminderMax` times per warning. Rows are claimed with SKIP LOCKED and the count moves in the
+ * ago, at most `reminderMax` times per warning; a warning held by a down dependency was never notified, so
+ * it is not reminded of either. Rows are claimed with SKIP LOCKED and the count moves in the
  * same transaction, so collectors running this together never remind twice.
  */
 export async function runReminders(
@@ -31,7 +32,7 @@ export async function runReminders(
         last_notified_at = ${now.toISOString()}::timestamptz, "updatedAt" = now()
       WHERE id IN (
         SELECT id FROM "OpsWarning"
-        WHERE status = 'OPEN' AND reminder_count < ${settings.reminderMax}
+        WHERE status = 'OPEN' AND suppressed_by IS NULL AND reminder_count < ${settings.reminderMax}
           AND coalesce(last_notified_at, first_seen_at) <= ${dueBefore}::timestamptz
         ORDER BY id LIMIT ${MAX_PER_RUN}
         FOR UPDATE SKIP LOCKED)

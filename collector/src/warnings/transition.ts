@@ -1,4 +1,5 @@
 import type { CompiledCalendar, OpsWarningType } from '@procwatch/shared';
+import { applyDependencyCause } from './dependency-rule.ts';
 import { activeMute, type Expectation, expectationAt } from './expectation.ts';
 import {
   checkFailedText,
@@ -312,7 +313,7 @@ export function evaluateSample(
       raised: list.sortedRaised(),
       counters,
     },
-    actions: list.actions,
+    actions: applyDependencyCause(list.actions, monitor),
   };
 }
 
@@ -358,6 +359,6 @@ export function evaluateSchedule(
   }
   return {
     state: { ...state, watching: expectation.watching, watchingAt: now, raised: list.sortedRaised() },
-    actions: list.actions,
+    actions: applyDependencyCause(list.actions, monitor),
   };
 }

@@ -30,8 +30,9 @@ function baseQuery(db: EngineDb) {
     .selectFrom('OpsWarning as w')
     .leftJoin('HostServer as h', 'h.id', 'w.hostServerId')
     .leftJoin('ProcessMonitor as m', 'm.id', 'w.processMonitorId')
+    .leftJoin('ProcessMonitor as cause', 'cause.id', 'w.suppressed_by')
     .selectAll('w')
-    .select(['h.name as host_name', 'm.name as monitor_name']);
+    .select(['h.name as host_name', 'm.name as monitor_name', 'cause.name as suppressed_by_name']);
 }
 
 type WarningRow = Awaited<ReturnType<ReturnType<typeof baseQuery>['executeTakeFirstOrThrow']>>;
@@ -59,6 +60,8 @@ export function warningDto(row: WarningRow): Warning {
     resolved_at: isoOrNull(row.resolved_at),
     resolve_reason: row.resolve_reason,
     reminder_count: row.reminder_count,
+    suppressed_by: row.suppressed_by,
+    suppressed_by_name: row.suppressed_by === null ? null : row.suppressed_by_name,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -74,6 +77,9 @@ export async function listWarnings(db: EngineDb, query: WarningListQuery): Promi
   if (query.processMonitorId !== undefined)
     select = select.where('w.processMonitorId', '=', query.processMonitorId);
   if (query.since !== undefined) select = select.where('w.last_seen_at', '>=', new Date(query.since));
+  if (query.suppressed !== undefined) {
+    select = select.where('w.suppressed_by', query.suppressed ? 'is not' : 'is', null);
+  }
   if (query.cursor !== undefined) {
     const after = decodeWarningCursor(query.cursor);
     if (after === undefined) return undefined;

@@ -433,6 +433,54 @@ describe('schedule job (window opening catch-up)', () => {
   });
 });
 
+describe('a down dependency', () => {
+  const dependent: MonitorRuleInput = {
+    ...monitor,
+    dependencyCause: { id: 3, name: 'md-feed', hostName: 'sh-02', directId: 5, directName: 'bridge' },
+  };
+  const held = (actions: readonly WarningAction[]) =>
+    actions.map((a) => `${a.kind} ${a.type}${a.kind === 'raise' && a.suppressedBy ? ' held' : ''}`);
+
+  it('holds every process warning it explains, and no failed check', () => {
+    const { actions } = run(dependent, [
+      { at: d('10:00:00'), s: 'R', cpu: 500 },
+      { at: d('10:00:05'), s: 'R', cpu: 500 },
+      { at: d('10:00:10'), s: 'R', cpu: 500 },
+      { at: d('10:00:15'), s: 'N' },
+      { at: d('10:00:20'), s: 'E' },
+    ]);
+    expect(held(actions)).toEqual([
+      'raise PROCESS_HIGH_CPU held',
+      'raise PROCESS_CRASHED held',
+      'resolve PROCESS_HIGH_CPU',
+      'raise PROCESS_CHECK_FAILED',
+    ]);
+    expect(actions[1]).toMatchObject({
+      suppressedBy: { id: 3, name: 'md-feed' },
+      details: { caused_by: { id: 3, direct_id: 5, direct_name: 'bridge', host: 'sh-02' } },
+    });
+    expect(actions[1]?.kind === 'raise' && actions[1].message).toMatch(
+      /Caused by its dependency md-feed on sh-02 \(through bridge\), which is down/,
+    );
+  });
+
+  it('holds the NOT_RUNNING a window opening raises', () => {
+    const { actions } = run({ ...futures, dependencyCause: dependent.dependencyCause }, [
+      { at: d('08:40:00'), s: 'N' },
+      { tick: d('08:45:00') },
+    ]);
+    expect(held(actions)).toEqual(['raise PROCESS_NOT_RUNNING held']);
+  });
+
+  it('changes nothing without one', () => {
+    const { actions } = run(monitor, [
+      { at: d('10:00:00'), s: 'R' },
+      { at: d('10:00:05'), s: 'N' },
+    ]);
+    expect(held(actions)).toEqual(['raise PROCESS_CRASHED']);
+  });
+});
+
 describe('AGENT_OFFLINE', () => {
   const host: HostRuleInput = {
     id: 1,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SessionWindowSchema } from '../calendar/session-window.ts';
+import { DEPENDS_ON_MAX } from '../dependencies/dependency-graph.ts';
 import { LogFileSchema } from '../protocol/log-tail.ts';
 import { ProbeSpecSchema } from '../protocol/probe.ts';
 import { RestartActionNameSchema } from '../protocol/restart-event.ts';
@@ -43,6 +44,12 @@ export const ProcessNameSchema = nameText(PROCESS_NAME_MAX_LENGTH).refine(
   'must be a name, not a path (use pid_file or command_pattern for paths)',
 );
 
+/** `depends_on`: ids of the monitors (on any host) this one depends on, each named once. */
+export const DependsOnSchema = z
+  .array(z.number().int().positive().max(INT4_MAX))
+  .max(DEPENDS_ON_MAX, `at most ${DEPENDS_ON_MAX} dependencies`)
+  .refine((ids) => new Set(ids).size === ids.length, 'must not name a monitor twice');
+
 /** A fund account key (`FundAccount.account`). */
 export const FundAccountKeySchema = nameText(64);
 
@@ -78,6 +85,11 @@ export const MonitorFieldsSchema = z.strictObject({
   probe: ProbeSpecSchema.nullable().optional(),
   /** Log file whose last lines go with a crash warning; the agent reads it only under its own log_dirs. */
   log_file: LogFileSchema.nullable().optional(),
+  /**
+   * Monitors this one depends on: while one of them is down, this monitor's warnings are held and marked as
+   * caused by it, and the agent restarts the dependency first. Saving a cycle is refused.
+   */
+  depends_on: DependsOnSchema.optional(),
 });
 
 /** Input fields of a monitor (create, or the merged result of an update). */

@@ -149,6 +149,8 @@ export const MonitorSchema = z.object({
   /** Health probe the agent runs while the process is RUNNING (issue 9). */
   probe: ProbeSpecSchema.nullable().optional(),
   log_file: z.string().nullable().optional(),
+  /** Ids of the monitors this one depends on, ascending. */
+  depends_on: z.array(IdSchema),
   createdAt: InstantSchema,
   updatedAt: InstantSchema,
 });
@@ -162,7 +164,8 @@ export const QueryId = z
   .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive whole number')
   .transform(Number)
   .pipe(IdSchema);
-const QueryBoolean = z
+/** `true` or `false` in a query string. */
+export const QueryBoolean = z
   .enum(['true', 'false'], { message: 'must be true or false' })
   .transform((v) => v === 'true');
 const QueryText = z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TradingCalendarSchema } from '../calendar/calendar-schema.ts';
+import { DEPENDS_ON_MAX } from '../dependencies/dependency-graph.ts';
 import { ProcessStatusTypeSchema, ProcessTypeSchema } from '../model/enums.ts';
 import {
   CHECK_INTERVAL_MAX_S,
@@ -41,6 +42,8 @@ export const AgentMonitorSpecSchema = z.object({
   probe: ProbeSpecSchema.nullable().optional(),
   /** Log file whose end goes with the sample that finds the process down (issue 9). */
   log_file: LogFileSchema.nullable().optional(),
+  /** Monitors this one depends on (any host); the agent restarts those on its own host first. */
+  depends_on: z.array(z.number().int().positive()).max(DEPENDS_ON_MAX).optional(),
 });
 /** One monitor as the agent sees it. */
 export type AgentMonitorSpec = z.infer<typeof AgentMonitorSpecSchema>;

@@ -6,7 +6,7 @@ import {
   OpsWarningTypeSchema,
 } from '../model/enums.ts';
 import { freeText, InstantSchema, nameText } from '../model/text.ts';
-import { IdSchema, QueryId, queryList } from './admin-api-v1.ts';
+import { IdSchema, QueryBoolean, QueryId, queryList } from './admin-api-v1.ts';
 
 // DTOs of the warning API v1: `/api/v1/warnings`, `/api/v1/notification-channels`, `/api/v1/mutes`.
 // Request bodies are strict (a misspelt field is a 400); responses never carry a channel secret in full.
@@ -33,6 +33,8 @@ export const WarningListQuerySchema = z.strictObject({
   processMonitorId: QueryId.optional(),
   /** Only warnings seen at or after this instant (last_seen_at). */
   since: InstantSchema.optional(),
+  /** `true`: only warnings held by a down dependency; `false`: only the others. */
+  suppressed: QueryBoolean.optional(),
   limit: z
     .string()
     .regex(/^[1-9][0-9]{0,3}$/, 'must be a whole number from 1 to 500')
@@ -66,6 +68,13 @@ export const WarningSchema = z.object({
   resolved_at: InstantSchema.nullable(),
   resolve_reason: z.string().nullable(),
   reminder_count: z.number().int(),
+  /**
+   * While set: this monitor, a dependency, is down and explains the warning; its notifications are held.
+   * Cleared when the dependency is back and the trouble is not (then it is notified). `details.caused_by`
+   * keeps what explained it at opening.
+   */
+  suppressed_by: IdSchema.nullable(),
+  suppressed_by_name: z.string().nullable(),
   createdAt: InstantSchema,
   updatedAt: InstantSchema,
 });

@@ -7,6 +7,7 @@ import {
   MonitorSchema,
   MonitorUpdateSchema,
 } from '@procwatch/shared';
+import { DependencyError } from '../../queries/monitor-dependencies.ts';
 import {
   createMonitor,
   deleteMonitor,
@@ -36,6 +37,20 @@ import type { RouteModule } from '../route-module.ts';
 const Monitor = openapi(MonitorSchema, 'Monitor');
 const tags = ['monitors'];
 
+/** Runs a save, answering a bad `depends_on` as a problem naming the field. */
+async function savingDependencies<T>(save: () => Promise<T>): Promise<T> {
+  try {
+    return await save();
+  } catch (error) {
+    if (!(error instanceof DependencyError)) throw error;
+    const errors = [{ path: 'depends_on', message: error.message }];
+    if (error.code === 'unknown_dependency') {
+      throw ApiError.badRequest('unknown_reference', `depends_on: ${error.message}`, errors);
+    }
+    throw ApiError.conflict(error.code, `depends_on ${error.message}`, errors);
+  }
+}
+
 function routes(deps: AppDeps) {
   const auth = adminAuth(deps);
   const body = jsonBody(ADMIN_BODY_LIMITS);
@@ -58,7 +73,8 @@ function routes(deps: AppDeps) {
       summary: "Create a monitor (the design note's ProcessMonitor fields)",
       description:
         'One monitor per (hostServerId, fundAccountId, process_type) when fundAccountId is set: a second one ' +
-        'is 409 `monitor_exists`. An unknown hostServerId or fundAccountId is 400 `unknown_reference`.',
+        'is 409 `monitor_exists`. An unknown hostServerId, fundAccountId or `depends_on` id is 400 ' +
+        '`unknown_reference`.',
       security: ADMIN_SECURITY,
       middleware: [auth, body] as const,
       request: { body: jsonRequest(openapi(MonitorCreateSchema, 'MonitorCreate')) },
@@ -79,7 +95,10 @@ function routes(deps: AppDeps) {
       path: '/api/v1/monitors/{id}',
       tags,
       summary: 'Change some fields of a monitor',
-      description: 'The merged monitor must pass the create rules (e.g. a TRADER keeps its fundAccountId).',
+      description:
+        'The merged monitor must pass the create rules (e.g. a TRADER keeps its fundAccountId). A `depends_on` ' +
+        'that would close a cycle (this monitor depending, through others, on itself) is 409 ' +
+        '`dependency_cycle`, naming the cycle; nothing is changed.',
       security: ADMIN_SECURITY,
       middleware: [auth, body] as const,
       request: { params: IdParamsSchema, body: jsonRequest(openapi(MonitorUpdateSchema, 'MonitorUpdate')) },
@@ -112,7 +131,8 @@ export const monitorRoutes: RouteModule = {
       return c.json({ items: rows.map(monitorDto) }, 200);
     });
     app.openapi(r.create, async (c) => {
-      const row = await createMonitor(deps.db, c.req.valid('json'), deps.clock());
+      const input = c.req.valid('json');
+      const row = await savingDependencies(() => createMonitor(deps.db, input, deps.clock()));
       deps.logger.info({ processMonitorId: row.id, hostServerId: row.hostServerId }, 'monitor created');
       return c.json(monitorDto(row), 201);
     });
@@ -128,7 +148,7 @@ export const monitorRoutes: RouteModule = {
       if (!existing) throw ApiError.notFound('this monitor');
       const merged = MonitorCreateSchema.safeParse({ ...monitorFieldsOf(existing), ...patch });
       if (!merged.success) throw ApiError.validation(merged.error, 'body, merged with the stored monitor,');
-      const row = await updateMonitor(deps.db, id, patch, deps.clock());
+      const row = await savingDependencies(() => updateMonitor(deps.db, id, patch, deps.clock()));
       if (!row) throw ApiError.notFound('this monitor');
       return c.json(monitorDto(row), 200);
     });
