@@ -125,6 +125,9 @@ export async function startAgent(
       'config applied',
     );
   };
+  // A heartbeat or config fetch that gets through means the collector is back: the pusher, whose
+  // backoff may have grown to 30 s during the outage, sends the spool now (once per such success).
+  const collectorReachable = () => pusher.retryNow();
   let cachedEtag: string | null = null;
   try {
     const cache = readConfigCache(cachePath);
@@ -141,6 +144,7 @@ export async function startAgent(
     log: log.child({ component: 'config' }),
     etag: cachedEtag,
     onConfig: (c) => apply(c, 'collector'),
+    onSuccess: collectorReachable,
   });
 
   log.info(
@@ -164,6 +168,7 @@ export async function startAgent(
       settings: () => settings,
       log: log.child({ component: 'heartbeat' }),
       signal,
+      onSuccess: collectorReachable,
     }),
     scheduler.run(signal),
     runCommandPoller({

@@ -12,12 +12,14 @@ export type ConfigFetch =
 /**
  * Fetches `GET /agent/v1/config` with `If-None-Match`; a new config is validated, cached on disk and
  * handed to `onConfig`. A failure keeps the current (or cached) config: monitoring goes on.
+ * `onSuccess` is called after every successful fetch, changed or not (the collector is reachable).
  */
 export class ConfigSync {
   readonly #client: CollectorClient;
   readonly #cachePath: string;
   readonly #log: Logger;
   readonly #onConfig: (config: AgentConfig) => void;
+  readonly #onSuccess: () => void;
   #etag: string | null;
 
   constructor(options: {
@@ -26,12 +28,14 @@ export class ConfigSync {
     log: Logger;
     etag: string | null;
     onConfig: (config: AgentConfig) => void;
+    onSuccess?: () => void;
   }) {
     this.#client = options.client;
     this.#cachePath = options.cachePath;
     this.#log = options.log;
     this.#etag = options.etag;
     this.#onConfig = options.onConfig;
+    this.#onSuccess = options.onSuccess ?? (() => {});
   }
 
   /** Fetches once. Throws when no collector answers or the answer is unusable. */
@@ -42,7 +46,10 @@ export class ConfigSync {
       headers: this.#etag ? { 'if-none-match': this.#etag } : {},
       signal,
     });
-    if (response.status === 304) return { kind: 'unchanged' };
+    if (response.status === 304) {
+      this.#onSuccess();
+      return { kind: 'unchanged' };
+    }
     if (response.status !== 200) throw new Error(`config fetch refused: ${describeResponse(response)}`);
     const raw = responseJson(response);
     const parsed = AgentConfigSchema.safeParse(raw);
@@ -60,6 +67,7 @@ export class ConfigSync {
     }
     this.#etag = etag;
     this.#onConfig(parsed.data);
+    this.#onSuccess();
     return { kind: 'changed', config: parsed.data, etag };
   }
 

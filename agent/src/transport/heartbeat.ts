@@ -26,6 +26,7 @@ export function heartbeatBody(spool: Spool, startedAt: Date): Heartbeat {
 /**
  * Posts a heartbeat every `heartbeat_interval_s` (15 s by default), with or without samples to
  * send, so the collector can tell a quiet host from a dead agent. Also ages the spool out.
+ * `onSuccess` is called after every accepted heartbeat (the collector is reachable).
  */
 export function runHeartbeat(options: {
   client: CollectorClient;
@@ -34,6 +35,7 @@ export function runHeartbeat(options: {
   settings: () => AgentSettings;
   log: Logger;
   signal: AbortSignal;
+  onSuccess?: () => void;
 }): Promise<void> {
   const { client, spool, log } = options;
   let failing = false;
@@ -51,6 +53,7 @@ export function runHeartbeat(options: {
       }
       if (failing) log.info('heartbeat accepted again');
       failing = false;
+      options.onSuccess?.();
     },
     {
       signal: options.signal,

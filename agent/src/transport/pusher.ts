@@ -2,6 +2,7 @@ import {
   AGENT_PROTOCOL_VERSION,
   type AgentSettings,
   errorMessage,
+  RetryNow,
   runLoop,
   type Sample,
   SampleBatchResultSchema,
@@ -36,9 +37,10 @@ function isRejection(status: number): boolean {
 /**
  * Sends spooled samples to the collector in seq order, in batches bounded by count and time
  * (`batch_max_samples`, `batch_max_delay_ms`; an urgent notify sends at once), gzipped, and
- * acknowledges them in the spool on success. Failures back off exponentially with jitter (runLoop);
- * the same batch is resent, which the collector's idempotent ingest turns into no duplicate. A batch
- * refused with 4xx is bisected until the refused sample is found; it alone is dropped and logged.
+ * acknowledges them in the spool on success. Failures back off exponentially with jitter (runLoop),
+ * cut short by {@link Pusher.retryNow}; the same batch is resent, which the collector's idempotent
+ * ingest turns into no duplicate. A batch refused with 4xx is bisected until the refused sample is
+ * found; it alone is dropped and logged.
  */
 export class Pusher {
   readonly #spool: Spool;
@@ -46,6 +48,7 @@ export class Pusher {
   readonly #log: Logger;
   readonly #settings: () => AgentSettings;
   readonly #wakeup = new Wakeup();
+  readonly #retryNow = new RetryNow();
   #urgent = true;
   #pendingSinceMs: number | null = null;
   #unavailable = false;
@@ -70,6 +73,15 @@ export class Pusher {
     this.#wakeup.notify();
   }
 
+  /**
+   * Another request to the collector just succeeded: if pushes are failing, try again now instead
+   * of sleeping out a backoff of up to 30 s. At most one extra attempt per call (runLoop's RetryNow),
+   * so a collector that takes heartbeats but still refuses samples is not hammered.
+   */
+  retryNow(): void {
+    this.#retryNow.retry();
+  }
+
   /** Runs until `signal` aborts. */
   run(signal: AbortSignal): Promise<void> {
     return runLoop(
@@ -82,6 +94,7 @@ export class Pusher {
         intervalMs: 0,
         backoffBaseMs: 500,
         backoffMaxMs: 30_000,
+        retryNow: this.#retryNow,
         onError: (error, attempt) => {
           this.stats.failures += 1;
           if (!this.#unavailable || attempt % 20 === 0) {

@@ -17,6 +17,15 @@ export interface ReceivedSample extends Sample {
   receivedAtMs: number;
 }
 
+/** One request in arrival order, with the status it was answered with (0 until answered). */
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly path: string;
+  status: number;
+  /** Samples: the batch's last seq; heartbeat: its `last_seq`; null when the body was not read. */
+  lastSeq: number | null;
+}
+
 /**
  * A local HTTP server speaking the agent protocol v1 (validated with the shared schemas) for agent
  * tests: it stores samples once per sample_id, as the collector does, and can be switched down.
@@ -37,6 +46,10 @@ export class TestReceiver {
   /** How long a commands long-poll is held when nothing is queued (the collector holds up to 30 s). */
   commandHoldMs = 1000;
   notModified = 0;
+  /** Every request, in the order they arrived. */
+  readonly requests: ReceivedRequest[] = [];
+  /** Called as each request arrives, before it is answered: a test may switch `down` here. */
+  onRequest: ((request: ReceivedRequest) => void) | null = null;
   readonly #commands: AgentCommand[] = [];
   readonly #server = createServer((req, res) => {
     this.#handle(req, res).catch((error) => {
@@ -75,6 +88,13 @@ export class TestReceiver {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const request: ReceivedRequest = { method: req.method ?? '', path, status: 0, lastSeq: null };
+    this.requests.push(request);
+    res.once('finish', () => {
+      request.status = res.statusCode;
+    });
+    this.onRequest?.(request);
     if (this.down) {
       res.writeHead(503).end();
       return;
@@ -83,7 +103,6 @@ export class TestReceiver {
       res.writeHead(401).end();
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (req.method === 'GET' && path === '/agent/v1/config') {
       this.configRequests += 1;
       const body = JSON.stringify(this.config);
@@ -102,6 +121,7 @@ export class TestReceiver {
         res.writeHead(400).end(parsed.error.message);
         return;
       }
+      request.lastSeq = parsed.data.samples.at(-1)?.seq ?? null;
       if (parsed.data.samples.some((s) => this.refusedMonitors.has(s.processMonitorId))) {
         res
           .writeHead(403, { 'content-type': 'application/problem+json' })
@@ -132,6 +152,7 @@ export class TestReceiver {
         res.writeHead(400).end();
         return;
       }
+      request.lastSeq = parsed.data.last_seq;
       this.heartbeats.push(parsed.data);
       res.writeHead(204).end();
       return;
