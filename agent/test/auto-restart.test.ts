@@ -42,7 +42,13 @@ const limits: RestartLimits = {
   timeoutMs: 20_000,
 };
 
-async function harness(spec: AgentMonitorSpec, actions: Record<string, RestartAction>) {
+/** Like {@link launcher}, but the action takes `delayMs` before it starts the process (a slow service start). */
+function slowLauncher(script: string, tag: string, delayMs: number): RestartAction {
+  const launch = `setTimeout(() => require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(script)}, ${JSON.stringify(tag)}], { detached: true, stdio: 'ignore' }).unref(), ${delayMs})`;
+  return { argv: [execPath, '-e', launch] };
+}
+
+async function harness(specs: AgentMonitorSpec | AgentMonitorSpec[], actions: Record<string, RestartAction>) {
   const dir = tmpDir();
   const { log, lines } = memoryLogger();
   const samples: Sample[] = [];
@@ -64,7 +70,7 @@ async function harness(spec: AgentMonitorSpec, actions: Record<string, RestartAc
     phaseMs: 0,
     onSamples: (s) => samples.push(...s),
   });
-  scheduler.setConfig(agentConfig([spec], { liveness_interval_ms: 100 }));
+  scheduler.setConfig(agentConfig([specs].flat(), { liveness_interval_ms: 100 }));
   const controller = new AbortController();
   const loop = scheduler.run(controller.signal);
   const events = () => samples.flatMap((s) => s.restart_events ?? []);
@@ -134,6 +140,91 @@ describe('auto-restart with real processes', () => {
     });
     expect(h.events().filter((e) => e.kind === 'RESTARTED')).toHaveLength(3);
     expect(h.lines.some((l) => String(l.msg).includes('restart limit reached'))).toBe(true);
+  });
+
+  it('restarts a dependency before its dependent, which says it waits', async () => {
+    const feedTag = newTag();
+    const traderTag = newTag();
+    const feedChild = await spawnChild('idle', feedTag);
+    const traderChild = await spawnChild('idle', traderTag);
+    const feed = monitor({
+      name: 'md-feed',
+      command_pattern: feedTag,
+      restart_action: 'feed',
+      check_interval: 60,
+    });
+    const trader = monitor({
+      command_pattern: traderTag,
+      restart_action: 'trader',
+      check_interval: 60,
+      depends_on: [feed.id],
+    });
+    // The feed takes a second to start, as real services do: restarted together, the trader would come first.
+    await using h = await harness([trader, feed], {
+      feed: slowLauncher('setInterval(() => {}, 1000)', feedTag, 1000),
+      trader: launcher('setInterval(() => {}, 1000)', traderTag),
+    });
+    const running = (id: number, not: number) =>
+      h.samples.find(
+        (s) => s.processMonitorId === id && s.status === 'RUNNING' && s.pid !== not && s.pid !== null,
+      );
+    await waitFor(() => running(feed.id, 0) && running(trader.id, 0), { what: 'both running' });
+    await traderChild.kill('SIGKILL');
+    await feedChild.kill('SIGKILL');
+
+    const newFeed = await waitFor(() => running(feed.id, feedChild.pid), {
+      what: 'feed back',
+      timeoutMs: 60_000,
+    });
+    const newTrader = await waitFor(() => running(trader.id, traderChild.pid), {
+      what: 'trader back',
+      timeoutMs: 60_000,
+    });
+    expect(Date.parse(newTrader.start_time ?? '')).toBeGreaterThanOrEqual(
+      Date.parse(newFeed.start_time ?? ''),
+    );
+    const events = (id: number) =>
+      h.samples.filter((s) => s.processMonitorId === id).flatMap((s) => s.restart_events ?? []);
+    expect(events(feed.id).map((e) => e.kind)).toEqual(['RESTARTED']);
+    const traderEvents = events(trader.id);
+    expect(traderEvents.map((e) => e.kind)).toEqual(['RESTART_DEFERRED', 'RESTARTED']);
+    expect(traderEvents[0]?.message).toBe(
+      `waiting for its dependency "md-feed" (#${feed.id}) to be up before restarting`,
+    );
+    expect(Date.parse(traderEvents[1]!.at)).toBeGreaterThan(Date.parse(events(feed.id)[0]!.at));
+    killQuietly(newFeed.pid);
+    killQuietly(newTrader.pid);
+  });
+
+  it('does not wait for a dependency of another host, nor along a cycle', async () => {
+    const tag = newTag();
+    const child = await spawnChild('idle', tag);
+    const looped = monitor({ command_pattern: newTag(), depends_on: [] });
+    const spec = monitor({
+      command_pattern: tag,
+      restart_action: 'md',
+      check_interval: 60,
+      // 999999: a monitor of another host. `looped` depends back on this one: a cycle the collector would refuse.
+      depends_on: [999_999, looped.id],
+    });
+    await using h = await harness([spec, { ...looped, depends_on: [spec.id] }], {
+      md: launcher('setInterval(() => {}, 1000)', tag),
+    });
+    await waitFor(() => h.samples.some((s) => s.status === 'RUNNING' && s.pid === child.pid), {
+      what: 'first RUNNING sample',
+    });
+    await child.kill('SIGKILL');
+    const back = await waitFor(
+      () =>
+        h.samples.find(
+          (s) =>
+            s.processMonitorId === spec.id && s.status === 'RUNNING' && s.pid !== child.pid && s.pid !== null,
+        ),
+      { what: 'the restarted process', timeoutMs: 60_000 },
+    );
+    expect(h.events().map((e) => e.kind)).toEqual(['RESTARTED']);
+    expect(h.lines.some((l) => String(l.msg).includes('dependency cycle in the config'))).toBe(true);
+    killQuietly(back.pid);
   });
 
   it('reports an action name the host does not define, and runs nothing', async () => {

@@ -7,6 +7,7 @@ import {
   errorMessage,
   formatYmd,
   isSameProcess,
+  monitorsOnCycles,
   type ProcessIdentity,
   type ProcessStatusType,
   runLoop,
@@ -18,7 +19,7 @@ import type { Logger } from 'pino';
 import { readLogTail } from '../logs/read-log-tail.ts';
 import { ProbeTracker } from '../probes/probe-tracker.ts';
 import type { ProcessLister } from '../processes/process-lister.ts';
-import type { RestartManager } from '../restart/restart-manager.ts';
+import type { RestartBlocker, RestartManager } from '../restart/restart-manager.ts';
 import type { Spool } from '../spool/spool.ts';
 import { type CheckRunnerContext, runChecks } from './check-runner.ts';
 import { CpuMeter } from './cpu-meter.ts';
@@ -33,7 +34,11 @@ interface MonitorState {
   /** The primary process last seen, watched by the liveness loop. */
   primary: (ProcessIdentity & { stopped: boolean }) | null;
   lastStatus: ProcessStatusType | null;
+  /** Whether the health probe passed at the last check; null without a probe or while not running. */
+  probeOk: boolean | null;
 }
+
+const DOWN: ReadonlySet<ProcessStatusType | null> = new Set(['NOT_FOUND', 'STOPPED']);
 
 /** Options of the {@link Scheduler}. */
 export interface SchedulerOptions {
@@ -68,6 +73,8 @@ export class Scheduler {
   #monitors = new Map<number, MonitorState>();
   #calendar: CompiledCalendar | null = null;
   #livenessIntervalMs = 1000;
+  /** Monitors on a dependency cycle: their dependencies are ignored for restart ordering. */
+  #onCycles = new Set<number>();
   #queue: Promise<unknown> = Promise.resolve();
   readonly #probes = new ProbeTracker();
   /** Scans done, for the benchmark and tests. */
@@ -95,9 +102,25 @@ export class Scheduler {
       const specKey = JSON.stringify(spec);
       const old = this.#monitors.get(spec.id);
       if (old && old.specKey === specKey) next.set(spec.id, { ...old, spec });
-      else next.set(spec.id, { spec, specKey, nextDueMs: nowMs, primary: null, lastStatus: null });
+      else
+        next.set(spec.id, {
+          spec,
+          specKey,
+          nextDueMs: nowMs,
+          primary: null,
+          lastStatus: null,
+          probeOk: null,
+        });
     }
     this.#monitors = next;
+    // The collector refuses cycles; one that slipped through must not make two monitors wait for each other.
+    this.#onCycles = monitorsOnCycles(new Map(config.monitors.map((m) => [m.id, m.depends_on ?? []])));
+    if (this.#onCycles.size > 0) {
+      this.#log.error(
+        { monitors: [...this.#onCycles] },
+        'dependency cycle in the config; these monitors are restarted without waiting for dependencies',
+      );
+    }
     this.#options.restarts?.retain(new Set(next.keys()));
   }
 
@@ -228,6 +251,7 @@ export class Scheduler {
       const state = monitors[i];
       if (!state) continue;
       const { result } = check;
+      state.probeOk = probes.get(check.monitor.id)?.ok ?? null;
       state.primary = result.primary
         ? {
             pid: result.primary.pid,
@@ -249,7 +273,13 @@ export class Scheduler {
         );
       }
       state.lastStatus = result.status;
-      this.#options.restarts?.observe(state.spec, result.status);
+    }
+    // After every status of this scan is in: a dependency found down in the same scan as its dependent blocks it.
+    for (const state of monitors) {
+      if (state.lastStatus === null) continue;
+      this.#options.restarts?.observe(state.spec, state.lastStatus, {
+        blockedBy: this.#blockerOf(state.spec),
+      });
     }
     this.#cpuMeter.prune(
       Date.now() - 3 * Math.max(60_000, ...monitors.map((m) => m.spec.check_interval * 1000)),
@@ -257,6 +287,22 @@ export class Scheduler {
     this.#log.debug({ monitors: monitors.length, urgent, durationMs: run.checks[0]?.durationMs }, 'checked');
     this.#options.onSamples(written, urgent);
     return written;
+  }
+
+  /** A dependency of `spec` on this host, inside its monitoring window, that is down or failing its probe. */
+  #blockerOf(spec: AgentMonitorSpec): RestartBlocker | null {
+    if (this.#onCycles.has(spec.id)) return null;
+    const now = new Date();
+    for (const id of spec.depends_on ?? []) {
+      // Not in this host's config: another host's monitor, whose state this agent cannot see.
+      const dependency = this.#monitors.get(id);
+      if (!dependency || !isWithinMonitorWindow(dependency.spec, now)) continue;
+      const { lastStatus, probeOk } = dependency;
+      if (DOWN.has(lastStatus) || (lastStatus === 'RUNNING' && probeOk === false)) {
+        return { id, name: dependency.spec.name };
+      }
+    }
+    return null;
   }
 
   #tradeDay(check: MonitorCheck): string {

@@ -21,11 +21,19 @@ export interface RestartManagerOptions {
   readonly recheck: (monitorId: number) => void;
 }
 
+/** A dependency of a monitor, on this host, that is not up yet. */
+export interface RestartBlocker {
+  readonly id: number;
+  readonly name: string;
+}
+
 const DOWN: ReadonlySet<ProcessStatusType> = new Set(['NOT_FOUND', 'STOPPED']);
 
 /**
  * Restarts monitors found NOT_FOUND or STOPPED with the action they name, within the limits, and
  * keeps the events for the monitor's next sample. Monitoring goes on whatever happens here.
+ * Dependencies first: a monitor whose dependency on this host is not up waits (one RESTART_DEFERRED
+ * event), and is checked again as soon as that dependency is seen up.
  */
 export class RestartManager {
   readonly #options: RestartManagerOptions;
@@ -35,21 +43,46 @@ export class RestartManager {
   readonly #timers = new Map<number, NodeJS.Timeout>();
   readonly #events = new Map<number, RestartEvent[]>();
   readonly #unknownReported = new Set<number>();
+  /** Monitors waiting for a dependency: monitor id → the dependency's id. */
+  readonly #deferred = new Map<number, number>();
 
   constructor(options: RestartManagerOptions) {
     this.#options = options;
     this.#limiter = new RestartLimiter(options.limits);
   }
 
-  /** Feeds one check result; may start a restart in the background. */
-  observe(spec: AgentMonitorSpec, status: ProcessStatusType, nowMs = Date.now()): void {
+  /**
+   * Feeds one check result; may start a restart in the background. `blockedBy`: a dependency on this host
+   * that is not up yet (down, or running with its health probe failing); while there is one the monitor is
+   * not restarted, since a trader restarted before its market-data feed would only die again and use up
+   * its restarts.
+   */
+  observe(
+    spec: AgentMonitorSpec,
+    status: ProcessStatusType,
+    options: { blockedBy?: RestartBlocker | null; nowMs?: number } = {},
+  ): void {
+    const nowMs = options.nowMs ?? Date.now();
     if (this.#controller.signal.aborted) return;
     if (status === 'RUNNING') {
+      this.#deferred.delete(spec.id);
       this.#limiter.up(spec.id, nowMs);
+      this.#releaseDependents(spec.id);
       return;
     }
     const name = spec.restart_action;
     if (!name || !DOWN.has(status) || this.#running.has(spec.id) || this.#timers.has(spec.id)) return;
+    const blocker = options.blockedBy ?? null;
+    if (blocker) {
+      if (this.#deferred.get(spec.id) !== blocker.id) {
+        this.#deferred.set(spec.id, blocker.id);
+        const message = `waiting for its dependency "${blocker.name}" (#${blocker.id}) to be up before restarting`;
+        this.#options.log.info({ monitor: spec.name, monitorId: spec.id, dependency: blocker.id }, message);
+        this.#push(spec.id, this.#event('RESTART_DEFERRED', name, 0, null, message));
+      }
+      return;
+    }
+    this.#deferred.delete(spec.id);
     const action = this.#options.actions.get(name);
     if (!action) {
       if (!this.#unknownReported.has(spec.id)) {
@@ -92,6 +125,11 @@ export class RestartManager {
       default:
         decision satisfies never;
     }
+  }
+
+  /** `id` was seen running: a monitor waiting for it is checked again, and restarted if nothing blocks it now. */
+  #releaseDependents(id: number): void {
+    for (const [waiting, on] of this.#deferred) if (on === id) this.#options.recheck(waiting);
   }
 
   #start(spec: AgentMonitorSpec, name: string, action: RestartAction, attempt: number): void {
@@ -158,6 +196,7 @@ export class RestartManager {
   retain(keep: ReadonlySet<number>): void {
     this.#limiter.retain(keep);
     for (const id of this.#unknownReported) if (!keep.has(id)) this.#unknownReported.delete(id);
+    for (const id of this.#deferred.keys()) if (!keep.has(id)) this.#deferred.delete(id);
   }
 
   /** Cancels waits, kills running actions and waits for them; idempotent. */

@@ -5,6 +5,7 @@ import type {
   ProbeSpec,
   ProcessStatusType,
   ProcessType,
+  RestartEventKind,
   SampleSource,
 } from '@procwatch/shared';
 import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable, Updateable } from 'kysely';
@@ -81,7 +82,7 @@ export interface ProcessEventTable {
   id: Generated<string>;
   event_id: string;
   processMonitorId: number;
-  kind: 'RESTARTED' | 'RESTART_FAILED' | 'RESTART_LIMIT_REACHED';
+  kind: RestartEventKind;
   action: string | null;
   attempt: number | null;
   at: Timestamp;

@@ -54,6 +54,13 @@ export function restartNote(
           : `restart limit reached (${actionText(event)}); procwatch no longer restarts it.`,
         details,
       };
+    case 'RESTART_DEFERRED':
+      return {
+        type: current ?? 'PROCESS_NOT_RUNNING',
+        title: `${where}: restart waits for a dependency`,
+        message: `Not restarted yet: ${event.message ?? 'waiting for a dependency to be up'}.`,
+        details,
+      };
     default:
       return null;
   }

@@ -43,6 +43,13 @@ describe('restart rule (pure, table-driven)', () => {
       'restart limit reached: 3 restarts',
     ],
     ['limit without text', ev('RESTART_LIMIT_REACHED'), [], 'PROCESS_NOT_RUNNING', 'restart limit reached'],
+    [
+      'deferred for a dependency',
+      ev('RESTART_DEFERRED', 'waiting for its dependency "feed" (#3) to be up before restarting'),
+      ['PROCESS_CRASHED'],
+      'PROCESS_CRASHED',
+      'Not restarted yet: waiting for its dependency "feed"',
+    ],
     ['unknown kind', ev('REBOOTED'), ['PROCESS_CRASHED'], null, ''],
   ];
   it.each(table)('%s', (_name, event, open, type, text) => {

@@ -229,6 +229,45 @@ describe.each(testBackends())('warnings of dependents while a dependency is down
     expect(failed.suppressed_by).toBeNull();
   });
 
+  it("stores the agent's deferred restart of a dependent as an event and notes it on the held warning", async () => {
+    const host = await t.createHost();
+    const feed = await t.createMonitor(host.id, { name: 'feed' });
+    const trader = await t.createMonitor(host.id, {
+      name: 'trader',
+      depends_on: [feed.id],
+      restart_action: 'tr',
+    });
+    await post(host.agent_token, [sample(feed.id, 'RUNNING'), sample(trader.id, 'RUNNING')]);
+    const message = `waiting for its dependency "feed" (#${feed.id}) to be up before restarting`;
+    await post(host.agent_token, [sample(feed.id, 'NOT_FOUND'), sample(trader.id, 'NOT_FOUND')]);
+    // The agent's events ride on the monitor's next sample.
+    const down = sample(trader.id, 'NOT_FOUND');
+    await post(host.agent_token, [
+      {
+        ...down,
+        restart_events: [
+          {
+            event_id: crypto.randomUUID(),
+            kind: 'RESTART_DEFERRED',
+            action: 'tr',
+            attempt: 0,
+            at: down.checked_at,
+            duration_ms: null,
+            message,
+          },
+        ],
+      },
+    ]);
+    const events = (await (await t.admin('GET', `/api/v1/monitors/${trader.id}/events`)).json()) as {
+      items: { kind: string; message: string }[];
+    };
+    expect(events.items).toMatchObject([{ kind: 'RESTART_DEFERRED', message }]);
+    const warning = await warningOf(trader.id);
+    expect(warning).toMatchObject({ type: 'PROCESS_CRASHED', suppressed_by: feed.id });
+    expect(warning?.message).toContain(`Not restarted yet: ${message}`);
+    expect(await notified(trader.id)).toEqual([]);
+  });
+
   it('does not blame an inactive dependency', async () => {
     const host = await t.createHost();
     const feed = await t.createMonitor(host.id, { name: 'feed' });

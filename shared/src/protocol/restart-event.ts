@@ -6,8 +6,16 @@ export const RestartActionNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1-64 letters, digits, _ . - (starting alphanumeric)');
 
-/** What happened to a restart: the action ran and exited 0, it failed, or the limit stopped further tries. */
-export const RESTART_EVENT_KINDS = ['RESTARTED', 'RESTART_FAILED', 'RESTART_LIMIT_REACHED'] as const;
+/**
+ * What happened to a restart: the action ran and exited 0, it failed, the limit stopped further tries, or it
+ * waits for a dependency on the host to be up first.
+ */
+export const RESTART_EVENT_KINDS = [
+  'RESTARTED',
+  'RESTART_FAILED',
+  'RESTART_LIMIT_REACHED',
+  'RESTART_DEFERRED',
+] as const;
 /** zod schema of {@link RestartEventKind}. */
 export const RestartEventKindSchema = z.enum(RESTART_EVENT_KINDS);
 /** Kind of a restart event. */
