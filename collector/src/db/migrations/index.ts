@@ -10,6 +10,7 @@ import * as m0008 from './0008-health-probes.ts';
 import * as m0009 from './0009-log-tails.ts';
 import * as m0010 from './0010-monitor-dependencies.ts';
 import * as m0011 from './0011-restart-deferred.ts';
+import * as m0012 from './0012-retention-indexes.ts';
 
 // In-code provider: a file-based provider uses dynamic import and breaks once bundled.
 // Names are zero-padded so that their order is their name order.
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-log-tails': m0009,
   '0010-monitor-dependencies': m0010,
   '0011-restart-deferred': m0011,
+  '0012-retention-indexes': m0012,
 };
 
 /** The collector's migrations, in order. */
