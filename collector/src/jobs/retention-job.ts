@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { dropStatusPartition, listStatusPartitionTables } from '../db/partitions.ts';
 import type { Database } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import { deleteInBatches } from './delete-in-batches.ts';
 import { defineJob, type Job } from './job.ts';
 import { deleteJobRunsBefore } from './job-run-store.ts';
 import { planRetention } from './retention-plan.ts';
@@ -14,8 +15,11 @@ export interface RetentionSettings {
   statusDays: number;
   /** Days a RESOLVED OpsWarning is kept after it was resolved (PROCWATCH_WARNING_RETENTION_DAYS). */
   warningDays: number;
-  /** Warnings deleted per statement, so that no statement holds many row locks for long. Default 1000. */
-  warningBatchSize?: number;
+  /**
+   * Rows deleted per statement (warnings, restart events, probe results, log tails), so that no
+   * statement holds many row locks for long. Default 1000.
+   */
+  batchSize?: number;
 }
 
 /** What a retention run removed. */
@@ -24,13 +28,20 @@ export interface RetentionSummary extends Record<string, unknown> {
   droppedPartitions: { name: string; estimatedRows: number }[];
   warningCutoff: string;
   warningsDeleted: number;
+  /** ProcessEvent rows (restart events) with `at` before statusCutoff. */
+  eventsDeleted: number;
+  /** ProcessProbeResult rows checked before statusCutoff. */
+  probeResultsDeleted: number;
+  /** ProcessLogTail rows checked before statusCutoff. */
+  logTailsDeleted: number;
   jobRunsDeleted: number;
 }
 
 /**
  * Drops the day partitions of ProcessStatus older than the retention (DETACH CONCURRENTLY + DROP:
  * constant time whatever the day's size, no dead tuples, no VACUUM), deletes long-resolved
- * warnings in batches, and forgets old JobRun rows. The same on PGlite, which is PostgreSQL too.
+ * warnings, and the restart events, probe results and log tails older than the ProcessStatus cutoff
+ * in batches, and forgets old JobRun rows. The same on PGlite, which is PostgreSQL too.
  */
 export async function runRetention(
   db: Kysely<Database>,
@@ -57,24 +68,59 @@ export async function runRetention(
   }
 
   const warningCutoff = new Date(now.getTime() - settings.warningDays * DAY_MS);
-  const batch = settings.warningBatchSize ?? 1000;
-  let warningsDeleted = 0;
-  for (;;) {
-    signal?.throwIfAborted();
-    // By id through a LIMITed subquery: PostgreSQL's DELETE has no LIMIT of its own.
-    const result = await sql`
-      DELETE FROM "OpsWarning" WHERE id IN (
-        SELECT id FROM "OpsWarning"
-        WHERE status = 'RESOLVED' AND resolved_at < ${warningCutoff}
-        ORDER BY id LIMIT ${batch})`.execute(db);
-    const deleted = Number(result.numAffectedRows ?? 0n);
-    warningsDeleted += deleted;
-    if (deleted < batch) break;
-  }
+  const batchSize = settings.batchSize ?? 1000;
+  const warningsDeleted = await deleteInBatches(
+    db,
+    {
+      table: 'OpsWarning',
+      key: 'id',
+      where: sql`status = 'RESOLVED' AND resolved_at < ${warningCutoff}`,
+      orderBy: 'id',
+      batchSize,
+    },
+    { signal },
+  );
   if (warningsDeleted > 0) {
     log?.info(
       { warningsDeleted, before: warningCutoff.toISOString() },
       'deleted resolved warnings past retention',
+    );
+  }
+
+  // What rode on samples (restart events, probe results, log tails) is kept as long as the samples'
+  // history, cut at the same instant (ingest already refuses samples older than it). Each table has an
+  // index on its time column (migration 0012), so that a batch reads only the rows it deletes.
+  const eventsDeleted = await deleteInBatches(
+    db,
+    { table: 'ProcessEvent', key: 'id', where: sql`at < ${plan.cutoff}`, orderBy: 'at', batchSize },
+    { signal },
+  );
+  const probeResultsDeleted = await deleteInBatches(
+    db,
+    {
+      table: 'ProcessProbeResult',
+      key: 'sample_id',
+      where: sql`checked_at < ${plan.cutoff}`,
+      orderBy: 'checked_at',
+      batchSize,
+    },
+    { signal },
+  );
+  const logTailsDeleted = await deleteInBatches(
+    db,
+    {
+      table: 'ProcessLogTail',
+      key: 'sample_id',
+      where: sql`checked_at < ${plan.cutoff}`,
+      orderBy: 'checked_at',
+      batchSize,
+    },
+    { signal },
+  );
+  if (eventsDeleted + probeResultsDeleted + logTailsDeleted > 0) {
+    log?.info(
+      { eventsDeleted, probeResultsDeleted, logTailsDeleted, before: plan.cutoff.toISOString() },
+      'deleted restart events, probe results and log tails past retention',
     );
   }
 
@@ -84,6 +130,9 @@ export async function runRetention(
     droppedPartitions,
     warningCutoff: warningCutoff.toISOString(),
     warningsDeleted,
+    eventsDeleted,
+    probeResultsDeleted,
+    logTailsDeleted,
     jobRunsDeleted,
   };
 }

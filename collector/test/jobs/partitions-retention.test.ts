@@ -9,12 +9,14 @@ import {
   partitionName,
 } from '../../src/db/partitions.ts';
 import { SampleStore } from '../../src/ingest/store-samples.ts';
+import { deleteInBatches } from '../../src/jobs/delete-in-batches.ts';
 import { createJobScheduler } from '../../src/jobs/job-scheduler.ts';
 import { createPartitionJob, runPartitionMaintenance } from '../../src/jobs/partition-job.ts';
 import { createRetentionJob, runRetention } from '../../src/jobs/retention-job.ts';
 import { planRetention } from '../../src/jobs/retention-plan.ts';
 import { createLogger } from '../../src/logger.ts';
 import { openTestDatabase, testBackends } from '../support/test-database.ts';
+import { createMonitor } from '../warnings/fixtures.ts';
 
 const log = createLogger('silent');
 const DAY_MS = 86_400_000;
@@ -94,6 +96,35 @@ describe.each(testBackends())('partitions and retention on %s', (backend) => {
       .where('checked_at', '<', to)
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  // The side tables of samples, written as ingest writes them (raw SQL: they are not in the Kysely schema).
+  async function insertSideRows(processMonitorId: number, at: Date) {
+    const sampleId = randomUUID();
+    await sql`INSERT INTO "ProcessEvent" (event_id, "processMonitorId", kind, at, sample_id)
+      VALUES (${randomUUID()}, ${processMonitorId}, 'RESTARTED', ${at}, ${sampleId})`.execute(database.db);
+    await sql`INSERT INTO "ProcessProbeResult" (sample_id, "processMonitorId", checked_at, ok,
+        consecutive_failures, threshold)
+      VALUES (${sampleId}, ${processMonitorId}, ${at}, false, 1, 3)`.execute(database.db);
+    await sql`INSERT INTO "ProcessLogTail" (sample_id, "processMonitorId", checked_at, path, text, truncated)
+      VALUES (${sampleId}, ${processMonitorId}, ${at}, '/var/log/trader.log', 'boom', false)`.execute(
+      database.db,
+    );
+  }
+
+  /** The instants (ms) left in each side table for one monitor, oldest first. */
+  async function sideRowsOf(processMonitorId: number) {
+    const times = async (table: string, column: string) => {
+      const { rows } = await sql<{ t: Date }>`
+        SELECT ${sql.ref(column)} AS t FROM ${sql.table(table)}
+        WHERE "processMonitorId" = ${processMonitorId} ORDER BY 1`.execute(database.db);
+      return rows.map((r) => new Date(r.t).getTime());
+    };
+    return {
+      events: await times('ProcessEvent', 'at'),
+      probeResults: await times('ProcessProbeResult', 'checked_at'),
+      logTails: await times('ProcessLogTail', 'checked_at'),
+    };
   }
 
   it('creates the partitions from today-2 to today+7 ahead, each with the seed indexes', async () => {
@@ -263,7 +294,7 @@ describe.each(testBackends())('partitions and retention on %s', (backend) => {
       log,
       statusDays: 30,
       warningDays: 365,
-      warningBatchSize: 10,
+      batchSize: 10,
     });
     const scheduler = createJobScheduler({ db: database.db, jobs: [job], log });
     const [result] = await scheduler.runDue(now);
@@ -276,5 +307,93 @@ describe.each(testBackends())('partitions and retention on %s', (backend) => {
       .orderBy('dedup_key')
       .execute();
     expect(left.map((r) => r.dedup_key)).toEqual(['retention-test:100', 'retention-test:101']);
+  });
+
+  it('has an index on the time column of each side table, for retention to delete by', async () => {
+    const { rows } = await sql<{ indexdef: string }>`
+      SELECT indexdef FROM pg_indexes
+      WHERE tablename IN ('ProcessEvent', 'ProcessProbeResult', 'ProcessLogTail')`.execute(database.db);
+    const defs = rows.map((r) => r.indexdef);
+    expect(defs).toContainEqual(expect.stringMatching(/ON public\."ProcessEvent" USING btree \(at\)$/));
+    expect(defs).toContainEqual(
+      expect.stringMatching(/ON public\."ProcessProbeResult" USING btree \(checked_at\)$/),
+    );
+    expect(defs).toContainEqual(
+      expect.stringMatching(/ON public\."ProcessLogTail" USING btree \(checked_at\)$/),
+    );
+  });
+
+  it('deletes restart events, probe results and log tails older than the history cutoff, and keeps the rest', async () => {
+    const now = new Date('2040-03-01T12:00:00Z');
+    const cutoff = new Date(now.getTime() - 30 * DAY_MS); // 2040-01-31T12:00Z
+    const monitor = await createMonitor(database.db, hostServerId);
+    const old = [new Date(cutoff.getTime() - 20 * DAY_MS), new Date(cutoff.getTime() - 1)];
+    // The row exactly at the cutoff is not older than it; nor is a sample of the same day after it.
+    const kept = [cutoff, new Date(cutoff.getTime() + 3_600_000), new Date(now.getTime() - 60_000)];
+    for (const at of [...old, ...kept]) await insertSideRows(monitor, at);
+
+    const summary = await runRetention(database.db, now, { statusDays: 30, warningDays: 365 }, { log });
+    expect(summary.statusCutoff).toBe(cutoff.toISOString());
+    expect(summary).toMatchObject({ eventsDeleted: 2, probeResultsDeleted: 2, logTailsDeleted: 2 });
+    const keptMs = kept.map((d) => d.getTime());
+    expect(await sideRowsOf(monitor)).toEqual({ events: keptMs, probeResults: keptMs, logTails: keptMs });
+
+    // An hour later the row at the old cutoff has passed it; the next one is now exactly at the cutoff.
+    const again = await runRetention(database.db, new Date(now.getTime() + 3_600_000), {
+      statusDays: 30,
+      warningDays: 365,
+    });
+    expect(again).toMatchObject({ eventsDeleted: 1, probeResultsDeleted: 1, logTailsDeleted: 1 });
+    expect((await sideRowsOf(monitor)).events).toEqual(keptMs.slice(1));
+  });
+
+  it('deletes every old side row when there are more than one batch of them', async () => {
+    // Earlier than the test above, so that neither run touches the other's rows, in either order.
+    const now = new Date('2039-03-01T00:00:00Z');
+    const monitor = await createMonitor(database.db, hostServerId);
+    const start = new Date('2038-06-01T00:00:00Z');
+    for (let i = 0; i < 23; i += 1) await insertSideRows(monitor, new Date(start.getTime() + i * 3_600_000));
+    const job = createRetentionJob({ db: database.db, log, statusDays: 30, warningDays: 365, batchSize: 5 });
+    const scheduler = createJobScheduler({ db: database.db, jobs: [job], log });
+    const [result] = await scheduler.runDue(now);
+    expect(result).toMatchObject({ outcome: 'succeeded' });
+    expect(result?.summary).toMatchObject({
+      eventsDeleted: 23,
+      probeResultsDeleted: 23,
+      logTailsDeleted: 23,
+    });
+    expect(await sideRowsOf(monitor)).toEqual({ events: [], probeResults: [], logTails: [] });
+  });
+
+  it('stops between batches when aborted, keeping what it already deleted', async () => {
+    const monitor = await createMonitor(database.db, hostServerId);
+    // Later than every other test's cutoff: no retention run of this file touches these rows.
+    const at = new Date('2041-01-01T00:00:00Z');
+    for (let i = 0; i < 7; i += 1) await insertSideRows(monitor, new Date(at.getTime() + i * 1000));
+    // Abort as the first batch's result comes back: deterministic, no timers.
+    const controller = new AbortController();
+    const abortingDb = database.db.withPlugin({
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        controller.abort();
+        return args.result;
+      },
+    });
+    await expect(
+      deleteInBatches(
+        abortingDb,
+        {
+          table: 'ProcessEvent',
+          key: 'id',
+          where: sql`"processMonitorId" = ${monitor}`,
+          orderBy: 'at',
+          batchSize: 3,
+        },
+        { signal: controller.signal },
+      ),
+    ).rejects.toThrow(/abort/i);
+    const left = await sideRowsOf(monitor);
+    // The oldest three went in the one batch that ran.
+    expect(left.events).toEqual([3, 4, 5, 6].map((i) => at.getTime() + i * 1000));
   });
 });
