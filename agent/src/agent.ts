@@ -10,6 +10,7 @@ import {
 import type { Logger } from 'pino';
 import { Scheduler } from './checks/scheduler.ts';
 import { type AgentSettingsConfig, readAgentToken } from './config.ts';
+import { answerLogTail } from './logs/log-tail-command.ts';
 import { createProcessLister } from './processes/create-lister.ts';
 import type { ProcessLister } from './processes/process-lister.ts';
 import { RestartManager } from './restart/restart-manager.ts';
@@ -180,8 +181,20 @@ export async function startAgent(
           case 'check_now':
             await scheduler.checkNow(command.processMonitorIds, s);
             return;
+          case 'log_tail':
+            await answerLogTail(
+              command,
+              {
+                client,
+                monitor: (id) => scheduler.monitor(id),
+                logDirs: config.logDirs,
+                log: log.child({ component: 'commands' }),
+              },
+              s,
+            );
+            return;
           default:
-            command.kind satisfies never;
+            command satisfies never;
         }
       },
     }),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sample } from '@procwatch/shared';
@@ -8,10 +9,12 @@ import { ProcLister } from '../src/processes/proc-lister.ts';
 import { readSystemConstants } from '../src/processes/system-constants.ts';
 import { Spool } from '../src/spool/spool.ts';
 import { agentConfig } from './support/agent-config.ts';
+import { startAgentProcess, writeAgentConfig } from './support/agent-process.ts';
 import { spawnChild } from './support/children.ts';
 import { memoryLogger } from './support/log.ts';
 import { monitor } from './support/monitor.ts';
 import { waitFor } from './support/poll.ts';
+import { TestReceiver } from './support/receiver.ts';
 import { tmpDir } from './support/tmp.ts';
 
 const lines = (n: number) => `${Array.from({ length: n }, (_, i) => `line ${i + 1}`).join('\n')}\n`;
@@ -82,7 +85,11 @@ describe('log tail', () => {
     expect(viaLink.error).toContain('not under a directory in log_dirs');
     const dotdot = await readLogTail(join(allowed, '..', 'secret.txt'), [allowed]);
     expect(dotdot.text).toBeNull();
-    expect((await readLogTail(join(allowed, 'missing.log'), [allowed])).error).toContain('ENOENT');
+    expect(outside.error_code).toBe('refused');
+    expect(viaLink.error_code).toBe('refused');
+    const missing = await readLogTail(join(allowed, 'missing.log'), [allowed]);
+    expect(missing.error).toContain('ENOENT');
+    expect(missing.error_code).toBe('missing');
 
     const big = join(allowed, 'big.log');
     writeFileSync(big, `${'x'.repeat(1000)}\n`.repeat(40));
@@ -90,5 +97,46 @@ describe('log tail', () => {
     expect(tail.truncated).toBe(true);
     expect(Buffer.byteLength(tail.text ?? '')).toBeLessThanOrEqual(16 * 1024);
     expect(tail.text?.split('\n').every((l) => l.length === 1000)).toBe(true);
+  });
+});
+
+describe('log tail on demand (the log_tail command)', () => {
+  it('answers with the tail of the monitor its own config names, refuses paths outside log_dirs, skips unknown commands', async () => {
+    using dir = tmpDir();
+    const logs = join(dir.path, 'logs');
+    mkdirSync(logs);
+    writeFileSync(join(logs, 'md.log'), lines(120));
+    writeFileSync(join(dir.path, 'secret.txt'), 'password=hunter2\n');
+    await using child = await spawnChild('idle');
+    const md = monitor({ command_pattern: child.tag, log_file: join(logs, 'md.log') });
+    const secret = monitor({ command_pattern: child.tag, log_file: join(dir.path, 'secret.txt') });
+    await using receiver = await new TestReceiver(agentConfig([md, secret])).start();
+    await using agent = startAgentProcess(
+      writeAgentConfig(dir.path, [receiver.url], receiver.token, { log_dirs: [logs] }),
+    );
+    await waitFor(() => receiver.samplesFor(md.id).length > 0, { what: 'the agent running its config' });
+
+    const command = (processMonitorId: number, max_lines = 10) => ({
+      id: randomUUID(),
+      kind: 'log_tail' as const,
+      issued_at: new Date().toISOString(),
+      processMonitorId,
+      max_lines,
+      max_bytes: 65_536,
+    });
+    const unknown = { id: randomUUID(), kind: 'reboot_host', issued_at: new Date().toISOString() };
+    const asks = [command(md.id), command(secret.id), command(424_242)];
+    receiver.queueCommand(unknown);
+    for (const ask of asks) receiver.queueCommand(ask);
+    await waitFor(() => asks.every((a) => receiver.results.has(a.id)), { what: 'three answers' });
+
+    const [ok, refused, unconfigured] = asks.map((a) => receiver.results.get(a.id)?.log_tail);
+    expect(ok).toMatchObject({ path: join(logs, 'md.log'), truncated: true, error_code: null });
+    expect(ok?.text?.split('\n')).toEqual(Array.from({ length: 10 }, (_, i) => `line ${111 + i}`));
+    expect(refused).toMatchObject({ text: null, error_code: 'refused' });
+    expect(JSON.stringify(refused)).not.toContain('hunter2');
+    expect(unconfigured).toMatchObject({ text: null, error_code: 'not_configured' });
+    expect(receiver.results.has(unknown.id)).toBe(false);
+    await agent.waitForLog((l) => l.msg === 'command skipped: not one this agent knows', 'the skip line');
   });
 });

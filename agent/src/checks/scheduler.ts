@@ -130,6 +130,11 @@ export class Scheduler {
     if (m) m.nextDueMs = 0;
   }
 
+  /** The monitor as the config last applied names it (commands act on this copy, never on what they say). */
+  monitor(id: number): AgentMonitorSpec | undefined {
+    return this.#monitors.get(id)?.spec;
+  }
+
   get monitorCount(): number {
     return this.#monitors.size;
   }

@@ -1,6 +1,11 @@
 import { open, realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
-import { LOG_TAIL_MAX_BYTES, LOG_TAIL_MAX_LINES, type LogTail } from '@procwatch/shared';
+import {
+  LOG_TAIL_MAX_BYTES,
+  LOG_TAIL_MAX_LINES,
+  type LogTail,
+  type LogTailErrorCode,
+} from '@procwatch/shared';
 
 /** The log file is outside the directories the host's agent config allows. */
 export class LogPathRefusedError extends Error {
@@ -39,7 +44,9 @@ export async function readLogTail(
     const file = await open(real, 'r');
     try {
       const { size, isFile } = await file.stat().then((s) => ({ size: s.size, isFile: s.isFile() }));
-      if (!isFile) return { path, text: null, truncated: false, error: 'not a regular file' };
+      if (!isFile) {
+        return { path, text: null, truncated: false, error: 'not a regular file', error_code: 'unreadable' };
+      }
       const length = Math.min(size, maxBytes);
       const buffer = Buffer.alloc(length);
       await file.read(buffer, 0, length, size - length);
@@ -52,11 +59,22 @@ export async function readLogTail(
         lines = lines.slice(-maxLines);
         truncated = true;
       }
-      return { path, text: lines.join('\n'), truncated, error: null };
+      return { path, text: lines.join('\n'), truncated, error: null, error_code: null };
     } finally {
       await file.close();
     }
   } catch (error) {
-    return { path, text: null, truncated: false, error: (error as Error).message.slice(0, 500) };
+    return {
+      path,
+      text: null,
+      truncated: false,
+      error: (error as Error).message.slice(0, 500),
+      error_code: errorCodeOf(error),
+    };
   }
+}
+
+function errorCodeOf(error: unknown): LogTailErrorCode {
+  if (error instanceof LogPathRefusedError) return 'refused';
+  return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
 }

@@ -1,10 +1,15 @@
-import { type AgentCommand, AgentCommandListSchema, errorMessage, runLoop } from '@procwatch/shared';
+import { type AgentCommand, AgentCommandSchema, errorMessage, runLoop } from '@procwatch/shared';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { describeIssues } from '../config.ts';
 import { type CollectorClient, describeResponse, responseJson } from './collector-client.ts';
 
 /** The collector holds a long-poll up to 30 s; wait a little longer for its headers. */
 export const LONG_POLL_HEADERS_TIMEOUT_MS = 45_000;
+
+// The list is checked command by command: a kind this agent does not know (a newer collector) is skipped
+// with a warning, and the others still run.
+const CommandListEnvelope = z.object({ commands: z.array(z.unknown()) });
 
 /**
  * Long-polls `GET /agent/v1/commands` (204: nothing) and hands each command to `onCommand`.
@@ -31,12 +36,24 @@ export function runCommandPoller(options: {
       if (response.status === 204) return Date.now() - started;
       if (response.status !== 200) throw new Error(`commands refused: ${describeResponse(response)}`);
       const raw = responseJson(response);
-      const parsed = AgentCommandListSchema.safeParse(raw);
+      const parsed = CommandListEnvelope.safeParse(raw);
       if (!parsed.success)
         throw new Error(`invalid commands: ${describeIssues('commands', parsed.error, raw)}`);
-      for (const command of parsed.data.commands) {
-        log.info({ command: command.id, kind: command.kind }, 'command received');
-        await options.onCommand(command, signal);
+      for (const item of parsed.data.commands) {
+        const command = AgentCommandSchema.safeParse(item);
+        if (!command.success) {
+          const kind = (item as { kind?: unknown } | null)?.kind;
+          log.warn(
+            {
+              kind: typeof kind === 'string' ? kind.slice(0, 64) : null,
+              error: describeIssues('command', command.error, item),
+            },
+            'command skipped: not one this agent knows',
+          );
+          continue;
+        }
+        log.info({ command: command.data.id, kind: command.data.kind }, 'command received');
+        await options.onCommand(command.data, signal);
       }
       return Number.POSITIVE_INFINITY;
     },

@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import {
   type AgentCommand,
+  type AgentCommandResult,
+  AgentCommandResultSchema,
   type AgentConfig,
   AgentConfigSchema,
   type Heartbeat,
@@ -50,7 +52,10 @@ export class TestReceiver {
   readonly requests: ReceivedRequest[] = [];
   /** Called as each request arrives, before it is answered: a test may switch `down` here. */
   onRequest: ((request: ReceivedRequest) => void) | null = null;
-  readonly #commands: AgentCommand[] = [];
+  /** Commands as queued: a test may queue one of a kind the agent does not know. */
+  readonly #commands: (AgentCommand | Record<string, unknown>)[] = [];
+  /** Answers posted to /agent/v1/commands/:id/result, by command id. */
+  readonly results = new Map<string, AgentCommandResult>();
   readonly #server = createServer((req, res) => {
     this.#handle(req, res).catch((error) => {
       res.statusCode = 500;
@@ -70,7 +75,7 @@ export class TestReceiver {
     return this;
   }
 
-  queueCommand(command: AgentCommand): void {
+  queueCommand(command: AgentCommand | Record<string, unknown>): void {
     this.#commands.push(command);
   }
 
@@ -154,6 +159,17 @@ export class TestReceiver {
       }
       request.lastSeq = parsed.data.last_seq;
       this.heartbeats.push(parsed.data);
+      res.writeHead(204).end();
+      return;
+    }
+    const result = /^\/agent\/v1\/commands\/([0-9a-f-]{36})\/result$/.exec(path);
+    if (req.method === 'POST' && result?.[1]) {
+      const parsed = AgentCommandResultSchema.safeParse(JSON.parse((await this.#body(req)).toString()));
+      if (!parsed.success) {
+        res.writeHead(400).end();
+        return;
+      }
+      this.results.set(result[1], parsed.data);
       res.writeHead(204).end();
       return;
     }

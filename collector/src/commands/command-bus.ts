@@ -29,6 +29,24 @@ export interface CommandBus {
   ): Promise<AgentCommand>;
   /** Takes the host's pending commands (marking them delivered), waiting up to `waitMs` for one. */
   take(hostServerId: number, options: { waitMs: number; signal?: AbortSignal }): Promise<AgentCommand[]>;
+  /**
+   * Stores the answer of the host's command `id` (of `kind`), once: a second answer, a command of another
+   * host or of another kind changes nothing and says why.
+   */
+  complete(
+    hostServerId: number,
+    id: string,
+    kind: AgentCommand['kind'],
+    result: Record<string, unknown>,
+  ): Promise<CommandCompletion>;
+  /**
+   * Waits up to `waitMs` for the answer of command `id`, then forgets the command (an answer is read once);
+   * null when none came in time.
+   */
+  takeResult(
+    id: string,
+    options: { waitMs: number; signal?: AbortSignal },
+  ): Promise<Record<string, unknown> | null>;
   /** Ends every wait (they return what they have) and the notifier. */
   close(): Promise<void>;
 }
@@ -44,7 +62,12 @@ export interface CommandBusDeps {
   readonly crossInstancePollMs?: number;
 }
 
+/** What storing a command's answer did. */
+export type CommandCompletion = 'stored' | 'not_found' | 'wrong_kind' | 'already_answered';
+
 const DEFAULT_TTL_MS = 30_000;
+// Answers come from another process (the agent, maybe through another collector): looked for this often.
+const RESULT_POLL_MS = 100;
 const TAKE_MAX = 100;
 
 /** The {@link CommandBus} over the AgentCommand table. */
@@ -152,6 +175,65 @@ export class DatabaseCommandBus implements CommandBus {
         );
     }
     return commands;
+  }
+
+  async complete(
+    hostServerId: number,
+    id: string,
+    kind: AgentCommand['kind'],
+    result: Record<string, unknown>,
+  ): Promise<CommandCompletion> {
+    const updated = await this.deps.db
+      .updateTable('AgentCommand')
+      .set({ result: JSON.stringify(result), completed_at: this.deps.clock() })
+      .where('id', '=', id)
+      .where('hostServerId', '=', hostServerId)
+      .where('kind', '=', kind)
+      .where('completed_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (updated) return 'stored';
+    const row = await this.deps.db
+      .selectFrom('AgentCommand')
+      .select(['kind', 'completed_at'])
+      .where('id', '=', id)
+      .where('hostServerId', '=', hostServerId)
+      .executeTakeFirst();
+    if (!row) return 'not_found';
+    return row.kind !== kind ? 'wrong_kind' : 'already_answered';
+  }
+
+  async takeResult(
+    id: string,
+    options: { waitMs: number; signal?: AbortSignal },
+  ): Promise<Record<string, unknown> | null> {
+    const deadline = performance.now() + Math.max(0, options.waitMs);
+    const stop = options.signal
+      ? AbortSignal.any([options.signal, this.#closed.signal])
+      : this.#closed.signal;
+    try {
+      for (;;) {
+        const row = await this.deps.db
+          .selectFrom('AgentCommand')
+          .select('result')
+          .where('id', '=', id)
+          .where('completed_at', 'is not', null)
+          .executeTakeFirst();
+        if (row?.result) return row.result;
+        const remaining = deadline - performance.now();
+        if (remaining <= 0 || stop.aborted) return null;
+        await abortableSleep(Math.min(remaining, RESULT_POLL_MS), stop);
+      }
+    } finally {
+      // Answered or given up: the command is over either way, and a log tail should not linger.
+      await this.deps.db
+        .deleteFrom('AgentCommand')
+        .where('id', '=', id)
+        .execute()
+        .catch((error: unknown) =>
+          this.deps.logger.warn({ err: error, commandId: id }, 'command not deleted'),
+        );
+    }
   }
 
   async close(): Promise<void> {

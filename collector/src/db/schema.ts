@@ -172,6 +172,9 @@ export interface AgentCommandTable {
   issued_at: Timestamp;
   expires_at: Timestamp;
   delivered_at: Timestamp | null;
+  /** What the agent answered, for commands that answer (0013). */
+  result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  completed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   createdAt: CreatedAt;
 }
 

@@ -380,6 +380,74 @@ describe.each(testBackends())('agent API on %s', (backend) => {
     });
   });
 
+  describe('command results', () => {
+    const tailOf = (text: string | null) => ({
+      protocol: 1,
+      kind: 'log_tail',
+      log_tail: { path: '/var/log/md.log', text, truncated: false, error: null, error_code: null },
+    });
+
+    it('stores the answer of a log_tail command once, for the host it was meant for', async () => {
+      const h = await t.createHost();
+      const m = await t.createMonitor(h.id);
+      const command = await t.deps.commands.enqueue(h.id, {
+        kind: 'log_tail',
+        processMonitorId: m.id,
+        max_lines: 50,
+        max_bytes: 16_384,
+      });
+      const taken = await t.agent(h.agent_token, 'GET', '/agent/v1/commands?wait=0');
+      expect(await taken.json()).toEqual({ commands: [command] });
+      const path = `/agent/v1/commands/${command.id}/result`;
+
+      // Refused answers change nothing.
+      expect((await t.agent(host.agent_token, 'POST', path, tailOf('not yours'))).status).toBe(404);
+      for (const bad of [
+        { ...tailOf('x'), protocol: 2 },
+        { protocol: 1, kind: 'log_tail' },
+        { protocol: 1, kind: 'check_now' },
+        { ...tailOf('x'), log_tail: { path: '/x', text: 'y'.repeat(70_000), truncated: false, error: null } },
+      ]) {
+        const res = await t.agent(h.agent_token, 'POST', path, bad);
+        expect(res.status, JSON.stringify(bad).slice(0, 80)).toBe(400);
+      }
+      expect(
+        (await t.agent(h.agent_token, 'POST', '/agent/v1/commands/not-a-uuid/result', tailOf('x'))).status,
+      ).toBe(400);
+      const stored = () =>
+        t.database.db
+          .selectFrom('AgentCommand')
+          .select(['result', 'completed_at'])
+          .where('id', '=', command.id)
+          .executeTakeFirstOrThrow();
+      expect(await stored()).toEqual({ result: null, completed_at: null });
+
+      expect((await t.agent(h.agent_token, 'POST', path, tailOf('FATAL: feed lost'))).status).toBe(204);
+      const again = await t.agent(h.agent_token, 'POST', path, tailOf('something else'));
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { code: string }).code).toBe('already_answered');
+
+      // The collector that asked reads it once; the command is gone after.
+      const result = await t.deps.commands.takeResult(command.id, { waitMs: 0 });
+      expect(result).toMatchObject({ log_tail: { text: 'FATAL: feed lost' } });
+      expect(await t.deps.commands.takeResult(command.id, { waitMs: 0 })).toBeNull();
+    });
+
+    it('refuses an answer of another kind than the command', async () => {
+      const h = await t.createHost();
+      const m = await t.createMonitor(h.id);
+      const command = await t.deps.commands.enqueue(h.id, { kind: 'check_now', processMonitorIds: [m.id] });
+      const res = await t.agent(
+        h.agent_token,
+        'POST',
+        `/agent/v1/commands/${command.id}/result`,
+        tailOf('x'),
+      );
+      expect(res.status).toBe(409);
+      expect(((await res.json()) as { code: string }).code).toBe('wrong_kind');
+    });
+  });
+
   describe('command wake-ups within a collector', () => {
     it('wake a waiting long-poll at once, not at its next table poll', async () => {
       const logger = createLogger('silent');

@@ -214,6 +214,7 @@ export function startAgentStandIn(options: {
         return [];
       });
       for (const command of commands) {
+        if (command.kind !== 'check_now') continue;
         const monitors = await options.db
           .selectFrom('ProcessMonitor')
           .select([

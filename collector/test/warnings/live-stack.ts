@@ -41,7 +41,8 @@ export interface LiveStack extends AsyncDisposable {
   createHost(): Promise<HostWithToken>;
   createMonitor(hostServerId: number, fields: Record<string, unknown>): Promise<Monitor>;
   spawnTarget(): Target;
-  startAgent(token: string): ChildProcess;
+  /** Starts `procwatch-agent run` for the host of `token`; `extra` goes into its agent.json (e.g. log_dirs). */
+  startAgent(token: string, extra?: Record<string, unknown>): ChildProcess;
   close(): Promise<void>;
 }
 
@@ -155,7 +156,7 @@ export async function startLiveStack(options: {
         },
       };
     },
-    startAgent(token) {
+    startAgent(token, extra = {}) {
       const stateDir = mkdtempSync(join(dir, 'agent-'));
       const configPath = join(stateDir, 'agent.json');
       writeFileSync(
@@ -164,6 +165,7 @@ export async function startLiveStack(options: {
           collector: { urls: [collector.url], token },
           state_dir: stateDir,
           log_level: 'warn',
+          ...extra,
         }),
       );
       const child = spawn(process.execPath, [AGENT_BIN, 'run', '--config', configPath], {

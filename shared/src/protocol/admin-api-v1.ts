@@ -12,6 +12,7 @@ import { INT4_MAX } from '../model/limits.ts';
 import { FundAccountKeySchema } from '../model/monitor.ts';
 import { freeText, InstantSchema, nameText, TradeDaySchema } from '../model/text.ts';
 import { ProcessMatchSchema } from './agent-v1.ts';
+import { LOG_TAIL_ON_DEMAND_MAX_LINES } from './log-tail.ts';
 import { ProbeSpecSchema } from './probe.ts';
 
 // DTOs of the collector's admin API v1 (`/api/v1/...`). Field names are the design note's Prisma
@@ -312,6 +313,28 @@ export const HistoryPageSchema = z.object({
 });
 /** A page of history. */
 export type HistoryPage = z.infer<typeof HistoryPageSchema>;
+
+/** Query of `POST /api/v1/monitors/:id/log-tail`. */
+export const LogTailQuerySchema = z.strictObject({
+  lines: z
+    .string()
+    .regex(/^[1-9][0-9]{0,3}$/, `must be a whole number from 1 to ${LOG_TAIL_ON_DEMAND_MAX_LINES}`)
+    .transform(Number)
+    .pipe(z.number().max(LOG_TAIL_ON_DEMAND_MAX_LINES, `must be at most ${LOG_TAIL_ON_DEMAND_MAX_LINES}`))
+    .optional(),
+});
+
+/** Answer of `POST /api/v1/monitors/:id/log-tail`: the end of the monitor's log, as its host's agent read it. */
+export const MonitorLogTailSchema = z.object({
+  processMonitorId: IdSchema,
+  path: z.string(),
+  text: z.string(),
+  /** The file holds more than this (older lines left out). */
+  truncated: z.boolean(),
+  read_at: InstantSchema,
+});
+/** A log tail fetched on demand. */
+export type MonitorLogTail = z.infer<typeof MonitorLogTailSchema>;
 
 /** A list answer: `{ items: [...] }`. */
 export function listOf<T extends z.ZodType>(item: T) {

@@ -13,7 +13,12 @@ import {
 } from '../model/limits.ts';
 import { CommandPatternSchema, PidFileSchema, ProcessNameSchema } from '../model/monitor.ts';
 import { InstantSchema, TradeDaySchema } from '../model/text.ts';
-import { LogFileSchema, LogTailSchema } from './log-tail.ts';
+import {
+  LOG_TAIL_ON_DEMAND_MAX_BYTES,
+  LOG_TAIL_ON_DEMAND_MAX_LINES,
+  LogFileSchema,
+  LogTailSchema,
+} from './log-tail.ts';
 import { ProbeResultSchema, ProbeSpecSchema } from './probe.ts';
 import { RESTART_EVENTS_MAX, RestartActionNameSchema, RestartEventSchema } from './restart-event.ts';
 
@@ -156,11 +161,37 @@ export const AgentCommandSchema = z.discriminatedUnion('kind', [
     issued_at: InstantSchema,
     processMonitorIds: z.array(z.number().int().positive()).min(1).max(1000),
   }),
+  /**
+   * Read the end of a monitor's log now and answer with `POST /agent/v1/commands/:id/result`. The path is
+   * the one in the agent's own copy of the monitor, read only under the host's `log_dirs`: the command
+   * names a monitor, never a file.
+   */
+  z.object({
+    id: z.uuid(),
+    kind: z.literal('log_tail'),
+    issued_at: InstantSchema,
+    processMonitorId: z.number().int().positive(),
+    max_lines: z.number().int().min(1).max(LOG_TAIL_ON_DEMAND_MAX_LINES),
+    max_bytes: z.number().int().min(1).max(LOG_TAIL_ON_DEMAND_MAX_BYTES),
+  }),
 ]);
 /** A command for an agent. */
 export type AgentCommand = z.infer<typeof AgentCommandSchema>;
+/** The kinds of {@link AgentCommand}. */
+export type AgentCommandKind = AgentCommand['kind'];
 
-/** Body of `GET /agent/v1/commands` when there is something to do (204 otherwise). */
+/**
+ * Body of `GET /agent/v1/commands` when there is something to do (204 otherwise). Commands are checked one
+ * by one with {@link AgentCommandSchema}, so that a command an older agent does not know is skipped, not
+ * the whole list.
+ */
 export const AgentCommandListSchema = z.object({ commands: z.array(AgentCommandSchema) });
+
+/** Body of `POST /agent/v1/commands/:id/result`: what a command that answers found. */
+export const AgentCommandResultSchema = z.discriminatedUnion('kind', [
+  z.object({ protocol: ProtocolVersion, kind: z.literal('log_tail'), log_tail: LogTailSchema }),
+]);
+/** A command's answer. */
+export type AgentCommandResult = z.infer<typeof AgentCommandResultSchema>;
 /** Commands for an agent. */
 export type AgentCommandList = z.infer<typeof AgentCommandListSchema>;

@@ -11,6 +11,7 @@ import * as m0009 from './0009-log-tails.ts';
 import * as m0010 from './0010-monitor-dependencies.ts';
 import * as m0011 from './0011-restart-deferred.ts';
 import * as m0012 from './0012-retention-indexes.ts';
+import * as m0013 from './0013-agent-command-results.ts';
 
 // In-code provider: a file-based provider uses dynamic import and breaks once bundled.
 // Names are zero-padded so that their order is their name order.
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0010-monitor-dependencies': m0010,
   '0011-restart-deferred': m0011,
   '0012-retention-indexes': m0012,
+  '0013-agent-command-results': m0013,
 };
 
 /** The collector's migrations, in order. */

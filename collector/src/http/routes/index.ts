@@ -12,6 +12,7 @@ import { hostRoutes } from './hosts.ts';
 import { manualCheckRoutes } from './manual-checks.ts';
 import { monitorEventRoutes } from './monitor-events.ts';
 import { monitorHistoryRoutes } from './monitor-history.ts';
+import { monitorLogTailRoutes } from './monitor-log-tail.ts';
 import { monitorRoutes } from './monitors.ts';
 import { muteRoutes } from './mutes.ts';
 import { notificationChannelRoutes } from './notification-channels.ts';
@@ -33,6 +34,7 @@ export const routeModules: readonly RouteModule[] = [
   monitorRoutes,
   monitorHistoryRoutes,
   monitorEventRoutes,
+  monitorLogTailRoutes,
   manualCheckRoutes,
   statusRoutes,
   warningRoutes,

@@ -85,6 +85,16 @@ function catalog(ids: SecurityIds, receiverUrl: string): Record<string, () => Op
       path: '/agent/v1/commands?wait=1',
       expect: agentOnly([200, 204], [200, 204]),
     }),
+    // No command of this id exists for anyone: a host learns nothing about another's commands.
+    'POST /agent/v1/commands/{id}/result': () => ({
+      path: `/agent/v1/commands/${crypto.randomUUID()}/result`,
+      json: {
+        protocol: 1,
+        kind: 'log_tail',
+        log_tail: { path: '/var/log/x.log', text: 'matrix', truncated: false, error: null },
+      },
+      expect: agentOnly([404], [404]),
+    }),
     'GET /api/v1/hosts': () => ({ path: '/api/v1/hosts', expect: adminOnly([200]) }),
     'POST /api/v1/hosts': () => ({
       path: '/api/v1/hosts',
@@ -157,6 +167,11 @@ function catalog(ids: SecurityIds, receiverUrl: string): Record<string, () => Op
     'GET /api/v1/monitors/{id}/events': () => ({
       path: `/api/v1/monitors/${ids.monitorA}/events`,
       expect: adminOnly([200]),
+    }),
+    // Monitor C has no log_file.
+    'POST /api/v1/monitors/{id}/log-tail': () => ({
+      path: `/api/v1/monitors/${ids.monitorC}/log-tail`,
+      expect: adminOnly([409]),
     }),
     'POST /api/v1/monitors/{id}/check': () => ({
       path: `/api/v1/monitors/${ids.monitorC}/check`,
