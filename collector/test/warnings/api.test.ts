@@ -1,4 +1,4 @@
-import { compileCalendar, type Sample, type Warning, type WarningPage } from '@procwatch/shared';
+import type { Sample, Warning, WarningPage } from '@procwatch/shared';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../src/db/database.ts';
@@ -6,57 +6,29 @@ import { DEFAULT_WARNING_SETTINGS } from '../../src/warnings/settings.ts';
 import { createWarningService, type WarningService } from '../../src/warnings/warning-service.ts';
 import { startReceiver } from '../notify/receiver.ts';
 import { testPostgresUrl } from '../support/backends.ts';
-import { batchOf, createTestApp, makeSample, type TestApp } from '../support/test-app.ts';
+import { batchOf, createTestApp, type TestApp } from '../support/test-app.ts';
 import { openTestDatabase, testBackends } from '../support/test-database.ts';
 import { silentLog, waitFor } from './fixtures.ts';
+import { NO_HOLIDAYS, startWarningApp, statusSample, type WarningApp } from './warning-app.ts';
 
-const calendar = compileCalendar({ holidays: [] });
-const START = new Date(Date.now() - 3_600_000).toISOString();
-
-function sample(monitorId: number, status: Sample['status'], at: Date, seq: number): Sample {
-  const running = status === 'RUNNING';
-  return makeSample(monitorId, {
-    seq,
-    status,
-    checked_at: at.toISOString(),
-    // A stable start time: a new one would read as a restart.
-    start_time: running ? START : null,
-    pid: running ? 4242 : null,
-    cpu_percent: running ? 1 : null,
-    memory_percent: running ? 1 : null,
-    memory_used_mb: running ? 10 : null,
-    uptime_seconds: running ? 3600 : null,
-    error_message: status === 'ERROR' ? 'ps failed' : null,
-    process_count: running ? 1 : 0,
-  });
-}
+const calendar = NO_HOLIDAYS;
+const sample = statusSample;
 
 describe.each(testBackends())('warning API on %s', (backend) => {
-  let database: DatabaseHandle;
+  let stack: WarningApp;
   let service: WarningService;
   let t: TestApp;
   let seq = 0;
 
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    service = createWarningService({
-      db: database.db,
-      logger: silentLog,
-      calendar,
-      settings: DEFAULT_WARNING_SETTINGS,
-    });
-    t = await createTestApp(backend, { database, hooks: service.hooks });
+    stack = await startWarningApp(backend);
+    ({ service, app: t } = stack);
   });
   afterAll(async () => {
-    await t?.close();
-    await service?.close();
-    await database?.close();
+    await stack?.close();
   });
 
-  async function post(token: string, samples: Sample[]) {
-    const res = await t.agent(token, 'POST', '/agent/v1/samples', batchOf(samples));
-    expect(res.status, await res.clone().text()).toBe(200);
-  }
+  const post = (token: string, samples: Sample[]) => stack.post(token, samples);
 
   it('lists warnings raised by ingested samples, filters, pages, and acknowledges', async () => {
     const host = await t.createHost();

@@ -1,36 +1,25 @@
-import { compileCalendar, type Sample, type WarningPage } from '@procwatch/shared';
+import type { Sample, WarningPage } from '@procwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/database.ts';
 import { runReminders } from '../../src/warnings/reminders.ts';
-import { DEFAULT_WARNING_SETTINGS } from '../../src/warnings/settings.ts';
 import { engineDb } from '../../src/warnings/tables.ts';
-import { createWarningService, type WarningService } from '../../src/warnings/warning-service.ts';
-import { batchOf, createTestApp, makeSample, type TestApp } from '../support/test-app.ts';
-import { openTestDatabase, testBackends } from '../support/test-database.ts';
-import { silentLog } from './fixtures.ts';
+import type { TestApp } from '../support/test-app.ts';
+import { testBackends } from '../support/test-database.ts';
+import { startWarningApp, statusSample, type WarningApp } from './warning-app.ts';
 
 // A down dependency holds its dependents' warnings: samples go in through the agent API, so ingest, the
 // current status and the warning engine all take part, as in production.
 
-const calendar = compileCalendar({ holidays: [] });
-const START = new Date(Date.now() - 3_600_000).toISOString();
-
 describe.each(testBackends())('warnings of dependents while a dependency is down, on %s', (backend) => {
+  let stack: WarningApp;
   let database: DatabaseHandle;
-  let service: WarningService;
   let t: TestApp;
   let seq = 0;
   let clock = Date.now() - 600_000;
 
   beforeAll(async () => {
-    database = await openTestDatabase(backend);
-    service = createWarningService({
-      db: database.db,
-      logger: silentLog,
-      calendar,
-      settings: DEFAULT_WARNING_SETTINGS,
-    });
-    t = await createTestApp(backend, { database, hooks: service.hooks });
+    stack = await startWarningApp(backend);
+    ({ database, app: t } = stack);
     // Every change queues one message per channel: the outbox tells who would have been told.
     const res = await t.admin('POST', '/api/v1/notification-channels', {
       name: 'ops',
@@ -40,33 +29,16 @@ describe.each(testBackends())('warnings of dependents while a dependency is down
     expect(res.status).toBe(201);
   });
   afterAll(async () => {
-    await t?.close();
-    await service?.close();
-    await database?.close();
+    await stack?.close();
   });
 
-  /** One sample a second apart from the previous one, whatever the monitor. */
+  /** One sample a second after the previous one, whatever the monitor. */
   function sample(monitorId: number, status: Sample['status']): Sample {
     clock += 1000;
-    const running = status === 'RUNNING';
-    return makeSample(monitorId, {
-      seq: ++seq,
-      status,
-      checked_at: new Date(clock).toISOString(),
-      start_time: running ? START : null,
-      pid: running ? 4242 : null,
-      cpu_percent: running ? 1 : null,
-      memory_percent: running ? 1 : null,
-      memory_used_mb: running ? 10 : null,
-      uptime_seconds: running ? 3600 : null,
-      process_count: running ? 1 : 0,
-    });
+    return statusSample(monitorId, status, new Date(clock), ++seq);
   }
 
-  async function post(token: string, samples: Sample[]) {
-    const res = await t.agent(token, 'POST', '/agent/v1/samples', batchOf(samples));
-    expect(res.status, await res.clone().text()).toBe(200);
-  }
+  const post = (token: string, samples: Sample[]) => stack.post(token, samples);
 
   const warningOf = (monitorId: number) =>
     engineDb(database.db)
