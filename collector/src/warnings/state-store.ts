@@ -116,7 +116,12 @@ export async function saveMonitorStates(
     raised: s.raised,
     counters: s.counters,
   }));
-  // One parameter however many monitors: jsonb_to_recordset unpacks the batch on the server.
+  // One parameter however many monitors: jsonb_to_recordset unpacks the batch on the server. The planner
+  // takes that function for 100 rows, so joining on it alone hash-joins a seq scan of every state row (one per
+  // ingested batch, however many monitors exist). The ids again as `= ANY(ARRAY(…))`, an array computed once,
+  // are an index condition on the primary key whatever the batch size. They travel as JSON, like
+  // lockMonitorStates's: PGlite does not serialise arrays.
+  const ids = JSON.stringify(records.map((r) => r.id));
   await sql`UPDATE "ProcessWarningState" AS s SET
       last_checked_at = v.last_checked_at,
       last_status = v.last_status::"ProcessStatusType",
@@ -130,7 +135,9 @@ export async function saveMonitorStates(
     FROM jsonb_to_recordset(${JSON.stringify(records)}::jsonb) AS v(
       id integer, last_checked_at timestamptz, last_status text, last_pid integer, last_start_time timestamptz,
       watching boolean, watching_at timestamptz, raised jsonb, counters jsonb)
-    WHERE s."processMonitorId" = v.id`.execute(trx);
+    WHERE s."processMonitorId" = v.id
+      AND s."processMonitorId" = ANY (ARRAY(SELECT jsonb_array_elements_text(${ids}::jsonb)::int))
+  `.execute(trx);
 }
 
 /** Whether two states differ in anything persisted. */
