@@ -181,6 +181,12 @@ export async function startAgent(
           case 'check_now':
             await scheduler.checkNow(command.processMonitorIds, s);
             return;
+          case 'refresh_config':
+            // A failure changes nothing: the periodic refresh is the fallback.
+            await configSync.refresh(s).catch((error: unknown) => {
+              log.warn({ error: errorMessage(error) }, 'config refresh on command failed');
+            });
+            return;
           case 'log_tail':
             await answerLogTail(
               command,

@@ -364,8 +364,9 @@ describe.each(testBackends())('agent API on %s', (backend) => {
       expect(performance.now() - started).toBeLessThan(15_000);
       expect((await t.agent(h.agent_token, 'GET', '/agent/v1/commands?wait=0')).status).toBe(204);
       // Another host's poll never sees it.
+      const other = await t.createHost();
       await t.deps.commands.enqueue(h.id, { kind: 'check_now', processMonitorIds: [m.id] });
-      expect((await t.agent(host.agent_token, 'GET', '/agent/v1/commands?wait=0')).status).toBe(204);
+      expect((await t.agent(other.agent_token, 'GET', '/agent/v1/commands?wait=0')).status).toBe(204);
     });
 
     it('reaches an agent that long-polls another collector instance on the same database', async () => {

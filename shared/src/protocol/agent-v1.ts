@@ -161,6 +161,8 @@ export const AgentCommandSchema = z.discriminatedUnion('kind', [
     issued_at: InstantSchema,
     processMonitorIds: z.array(z.number().int().positive()).min(1).max(1000),
   }),
+  /** The host's monitors changed: fetch the config now rather than at the next periodic refresh. */
+  z.object({ id: z.uuid(), kind: z.literal('refresh_config'), issued_at: InstantSchema }),
   /**
    * Read the end of a monitor's log now and answer with `POST /agent/v1/commands/:id/result`. The path is
    * the one in the agent's own copy of the monitor, read only under the host's `log_dirs`: the command

@@ -7,6 +7,7 @@ import {
   MonitorSchema,
   MonitorUpdateSchema,
 } from '@procwatch/shared';
+import { announceConfigChange } from '../../commands/config-change.ts';
 import { DependencyError } from '../../queries/monitor-dependencies.ts';
 import {
   createMonitor,
@@ -134,6 +135,7 @@ export const monitorRoutes: RouteModule = {
       const input = c.req.valid('json');
       const row = await savingDependencies(() => createMonitor(deps.db, input, deps.clock()));
       deps.logger.info({ processMonitorId: row.id, hostServerId: row.hostServerId }, 'monitor created');
+      await announceConfigChange(deps, [row.hostServerId]);
       return c.json(monitorDto(row), 201);
     });
     app.openapi(r.get, async (c) => {
@@ -150,12 +152,15 @@ export const monitorRoutes: RouteModule = {
       if (!merged.success) throw ApiError.validation(merged.error, 'body, merged with the stored monitor,');
       const row = await savingDependencies(() => updateMonitor(deps.db, id, patch, deps.clock()));
       if (!row) throw ApiError.notFound('this monitor');
+      // A monitor moved to another host leaves the old host's config too.
+      await announceConfigChange(deps, [existing.hostServerId, row.hostServerId]);
       return c.json(monitorDto(row), 200);
     });
     app.openapi(r.remove, async (c) => {
       const { id } = c.req.valid('param');
       const { with_history: withHistory = false } = c.req.valid('query');
-      if (!(await findMonitor(deps.db, id))) throw ApiError.notFound('this monitor');
+      const existing = await findMonitor(deps.db, id);
+      if (!existing) throw ApiError.notFound('this monitor');
       if (!withHistory && (await monitorHasHistory(deps.db, id))) {
         throw ApiError.conflict(
           'monitor_has_history',
@@ -164,6 +169,7 @@ export const monitorRoutes: RouteModule = {
       }
       if (!(await deleteMonitor(deps.db, id))) throw ApiError.notFound('this monitor');
       deps.logger.info({ processMonitorId: id, withHistory }, 'monitor deleted');
+      await announceConfigChange(deps, [existing.hostServerId]);
       return c.body(null, 204);
     });
   },
