@@ -129,23 +129,32 @@ export function createCollectorMetrics(options: CollectorMetricsOptions): Collec
       this.set((await snapshot()) ? 1 : 0);
     },
   });
-  new Gauge({
-    name: 'procwatch_warnings_open',
-    help: 'Unresolved warnings, by type and status (OPEN or ACKNOWLEDGED).',
-    labelNames: ['type', 'status'] as const,
-    registers,
-    async collect() {
-      const snap = await snapshot();
-      this.reset();
-      if (!snap) return;
-      // Every type at 0 first, so that an alert on "> 0" has a series to watch.
-      for (const type of OPS_WARNING_TYPES) {
-        this.set({ type, status: 'OPEN' }, 0);
-        this.set({ type, status: 'ACKNOWLEDGED' }, 0);
-      }
-      for (const w of snap.openWarnings) this.set({ type: w.type, status: w.status }, w.count);
-    },
-  });
+  // Held warnings are counted apart, so that an alert rule on the open ones pages as notifications do: once
+  // for a dead feed, not once more for every trader that depends on it.
+  for (const held of [false, true]) {
+    new Gauge({
+      name: held ? 'procwatch_warnings_held' : 'procwatch_warnings_open',
+      help: held
+        ? 'Unresolved warnings held because a dependency of their monitor is down (no notification), by type and status.'
+        : 'Unresolved warnings, by type and status (OPEN or ACKNOWLEDGED); those held by a down dependency are in procwatch_warnings_held.',
+      labelNames: ['type', 'status'] as const,
+      registers,
+      async collect() {
+        const snap = await snapshot();
+        this.reset();
+        if (!snap) return;
+        // Every type at 0 first, so that an alert on "> 0" has a series to watch.
+        for (const type of OPS_WARNING_TYPES) {
+          this.set({ type, status: 'OPEN' }, 0);
+          this.set({ type, status: 'ACKNOWLEDGED' }, 0);
+        }
+        for (const w of snap.openWarnings) {
+          if (w.held !== held) continue;
+          this.inc({ type: w.type, status: w.status }, w.count);
+        }
+      },
+    });
+  }
   new Gauge({
     name: 'procwatch_job_last_success_timestamp_seconds',
     help: 'When each job last succeeded on any collector of this database (Unix time).',

@@ -21,7 +21,8 @@ export interface MonitorPoint {
 /** What the database says at scrape time; every collector of a cluster reports the same. */
 export interface ScrapeSnapshot {
   monitors: MonitorPoint[];
-  openWarnings: { type: OpsWarningType; status: OpsWarningStatus; count: number }[];
+  /** Unresolved warnings; `held`: notifications held because a dependency is down. */
+  openWarnings: { type: OpsWarningType; status: OpsWarningStatus; held: boolean; count: number }[];
   hosts: { host: string; lastHeartbeatAt: Date | null }[];
   lastJobSuccess: Map<string, Date>;
 }
@@ -53,9 +54,14 @@ async function readSnapshot(db: Kysely<Database>): Promise<ScrapeSnapshot> {
     .execute();
   const warnings = await db
     .selectFrom('OpsWarning')
-    .select(['type', 'status', (eb) => eb.fn.countAll<number>().as('count')])
+    .select([
+      'type',
+      'status',
+      (eb) => eb('suppressed_by', 'is not', null).as('held'),
+      (eb) => eb.fn.countAll<number>().as('count'),
+    ])
     .where('status', '<>', 'RESOLVED')
-    .groupBy(['type', 'status'])
+    .groupBy(['type', 'status', 'held'])
     .execute();
   const hosts = await db
     .selectFrom('HostServer')
@@ -80,7 +86,12 @@ async function readSnapshot(db: Kysely<Database>): Promise<ScrapeSnapshot> {
       startTime: r.start_time,
       checkedAt: r.checked_at,
     })),
-    openWarnings: warnings.map((w) => ({ type: w.type, status: w.status, count: Number(w.count) })),
+    openWarnings: warnings.map((w) => ({
+      type: w.type,
+      status: w.status,
+      held: w.held === true,
+      count: Number(w.count),
+    })),
     hosts: hosts.map((h) => ({ host: h.name, lastHeartbeatAt: h.last_heartbeat_at })),
     lastJobSuccess: await lastJobSuccesses(db),
   };

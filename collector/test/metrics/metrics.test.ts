@@ -97,6 +97,21 @@ describe.each(testBackends())('/metrics on %s', (backend) => {
         last_seen_at: new Date(now),
       })
       .execute();
+    // The trader's crash is held: the quote feed it depends on is down.
+    await t.database.db
+      .insertInto('OpsWarning')
+      .values({
+        type: 'PROCESS_CRASHED',
+        processMonitorId: ids.trader!,
+        dedup_key: `monitor:${ids.trader}:PROCESS_CRASHED`,
+        title: 'trader crashed',
+        message: 'trader crashed',
+        details: null,
+        first_seen_at: new Date(now),
+        last_seen_at: new Date(now),
+        suppressed_by: ids.quote!,
+      })
+      .execute();
   });
   afterAll(() => t?.close());
 
@@ -189,6 +204,11 @@ describe.each(testBackends())('/metrics on %s', (backend) => {
       warnings.find((m) => m.labels?.type === type && m.labels.status === 'OPEN')?.value;
     expect(open('PROCESS_NOT_RUNNING')).toBe('1');
     expect(open('PROCESS_CRASHED')).toBe('0');
+    const held = family(families, 'procwatch_warnings_held').metrics;
+    const heldOf = (type: string) =>
+      held.find((m) => m.labels?.type === type && m.labels.status === 'OPEN')?.value;
+    expect(heldOf('PROCESS_CRASHED')).toBe('1');
+    expect(heldOf('PROCESS_NOT_RUNNING')).toBe('0');
     expect(family(families, 'procwatch_host_last_heartbeat_timestamp_seconds').metrics[0]?.labels).toEqual({
       host: hostName,
     });
