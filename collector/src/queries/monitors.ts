@@ -47,28 +47,9 @@ export function monitorDto(row: MonitorRecord): Monitor {
 
 /** The input fields of a stored monitor, to merge an update into and validate the result. */
 export function monitorFieldsOf(row: MonitorRecord): MonitorFields {
-  return {
-    name: row.name,
-    process_type: row.process_type,
-    hostServerId: row.hostServerId,
-    fundAccountId: row.fundAccountId,
-    process_name: row.process_name,
-    command_pattern: row.command_pattern,
-    pid_file: row.pid_file,
-    active: row.active,
-    check_interval: row.check_interval,
-    monitor_start_time: isoOrNull(row.monitor_start_time),
-    monitor_end_time: isoOrNull(row.monitor_end_time),
-    remark: row.remark,
-    session_windows: row.session_windows,
-    cpu_threshold_percent: row.cpu_threshold_percent,
-    memory_threshold_percent: row.memory_threshold_percent,
-    memory_threshold_mb: row.memory_threshold_mb,
-    restart_action: row.restart_action,
-    probe: row.probe,
-    log_file: row.log_file,
-    depends_on: [...row.depends_on],
-  };
+  // The DTO without what the server sets: the same field list, kept in one place.
+  const { id: _id, createdAt: _createdAt, updatedAt: _updatedAt, ...fields } = monitorDto(row);
+  return fields;
 }
 
 // text[] goes in as a literal: PGlite does not serialise JS arrays.
