@@ -46,12 +46,20 @@ export class AdminApiError extends Error {
     super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
   }
 
-  /** Field errors keyed by the first path segment (`name`, `check_interval`), for forms. */
-  fieldErrors(): Record<string, string> {
+  /**
+   * Field errors for a form, keyed by the first path segment (`name`, `check_interval`), or where
+   * `placeOf` puts them (fields with parts of their own, like a probe).
+   */
+  fieldErrors(
+    placeOf: (path: string, message: string) => { field: string; message: string } = (path, message) => ({
+      field: path.split('.')[0] ?? path,
+      message,
+    }),
+  ): Record<string, string> {
     const out: Record<string, string> = {};
     for (const e of this.problem.errors ?? []) {
-      const field = e.path.split('.')[0] ?? e.path;
-      out[field] ??= e.message;
+      const { field, message } = placeOf(e.path, e.message);
+      out[field] ??= message;
     }
     return out;
   }

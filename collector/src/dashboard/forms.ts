@@ -8,6 +8,7 @@ import {
   zonedTimeToInstant,
 } from '@procwatch/shared';
 import type { z } from 'zod';
+import { probeInputIssue, readProbeInput } from './probe-input.ts';
 
 // Pure translation between HTML forms (strings) and admin API bodies (typed JSON), validated with
 // the same shared schemas the API applies, so that errors appear beside the fields before a round trip.
@@ -37,9 +38,20 @@ export const MONITOR_FORM_FIELDS = [
   'cpu_threshold_percent',
   'memory_threshold_percent',
   'memory_threshold_mb',
+  'restart_action',
+  'log_file',
+  'probe_kind',
+  'probe_target',
+  'probe_expected_status',
+  'probe_timeout_ms',
+  'probe_failures',
+  'depends_on',
   'remark',
   'active',
 ] as const;
+
+/** Monitor form fields that take several values (a multi-select), kept as one comma-separated value. */
+export const MONITOR_LIST_FIELDS = ['depends_on'] as const;
 
 /** Form fields of a host. */
 export const HOST_FORM_FIELDS = [
@@ -54,12 +66,22 @@ export const HOST_FORM_FIELDS = [
   'active',
 ] as const;
 
-/** Keeps the known fields of a submitted form as strings (files and unknown fields are dropped). */
-export function pickForm(data: Record<string, unknown>, fields: readonly string[]): FormValues {
+/**
+ * Keeps the known fields of a submitted form as strings (files and unknown fields are dropped). Pass
+ * the body parsed with `{ all: true }`: a list field's values are joined with commas (so they re-render
+ * and read like a typed id list); any other field repeated keeps its last value, as a browser sends one.
+ */
+export function pickForm(
+  data: Record<string, unknown>,
+  fields: readonly string[],
+  lists: readonly string[] = [],
+): FormValues {
   const out: FormValues = {};
   for (const f of fields) {
     const v = data[f];
-    if (typeof v === 'string') out[f] = v;
+    const values = (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string');
+    if (values.length === 0) continue;
+    out[f] = lists.includes(f) ? values.join(',') : (values.at(-1) as string);
   }
   return out;
 }
@@ -102,12 +124,36 @@ export function isoToLocalDateTime(iso: string | null | undefined, timeZone: str
   return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}`;
 }
 
+/**
+ * Where an error at an API path (`check_interval`, `depends_on.2`, `probe.port`) shows in a form: beside
+ * the field of its first segment, except for the probe, whose parts have fields of their own.
+ */
+export function formFieldOf(path: string, message: string): { field: string; message: string } {
+  const [head = path, ...rest] = path.split('.');
+  if (head !== 'probe') return { field: head, message };
+  const issue = probeInputIssue(rest, message);
+  return { field: `probe_${issue.field}`, message: issue.message };
+}
+
 function zodErrors(error: z.ZodError, into: FormErrors): FormErrors {
   for (const e of fieldErrors(error)) {
-    const field = e.path.split('.')[0] ?? e.path;
-    into[field] ??= e.message;
+    const { field, message } = formFieldOf(e.path, e.message);
+    into[field] ??= message;
   }
   return into;
+}
+
+/** Ids typed or selected as `3,5` (commas or spaces; empty: none); undefined when a part is not an id. */
+export function parseIdList(text: string | undefined): number[] | undefined {
+  const parts = (text ?? '').split(/[\s,]+/).filter(Boolean);
+  return parts.every((p) => /^[1-9][0-9]{0,9}$/.test(p)) ? parts.map(Number) : undefined;
+}
+
+/** A monitor id list field; not ids → the error to show. */
+function idListField(v: string | undefined, errors: FormErrors, name: string): number[] {
+  const ids = parseIdList(v);
+  if (ids === undefined) errors[name] = 'must be monitor ids separated by commas';
+  return ids ?? [];
 }
 
 /** Reads a monitor form into a full monitor body (create, or the complete record for an edit). */
@@ -120,9 +166,21 @@ export function readMonitorForm(values: FormValues, timeZone: string): FormResul
     process_name: text(values.process_name),
     command_pattern: values.command_pattern?.trim() ? values.command_pattern : null,
     pid_file: text(values.pid_file),
+    restart_action: text(values.restart_action),
+    log_file: text(values.log_file),
+    depends_on: idListField(values.depends_on, errors, 'depends_on'),
     active: values.active === 'on' || values.active === 'true',
     remark: text(values.remark),
   };
+  const probe = readProbeInput({
+    kind: values.probe_kind,
+    target: values.probe_target,
+    expected_status: values.probe_expected_status,
+    timeout_ms: values.probe_timeout_ms,
+    failures: values.probe_failures,
+  });
+  body.probe = probe.probe;
+  for (const [field, message] of Object.entries(probe.errors)) errors[`probe_${field}`] = message;
   const host = text(values.hostServerId);
   body.hostServerId = host === null ? 0 : Number(host);
   if (host === null) errors.hostServerId = 'choose a host';

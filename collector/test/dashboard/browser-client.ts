@@ -1,5 +1,8 @@
 import type { ApiApp } from '../../src/http/route-module.ts';
 
+/** A form as a browser posts it: a list value is sent as one pair per value (a multi-select). */
+export type FormData = Record<string, string | readonly string[]>;
+
 /** A minimal browser over `app.request`: a cookie jar, form posts, and the page's CSRF token. */
 export class FormClient {
   readonly cookies = new Map<string, string>();
@@ -11,13 +14,17 @@ export class FormClient {
   async request(
     method: string,
     path: string,
-    init: { form?: Record<string, string>; headers?: Record<string, string> } = {},
+    init: { form?: FormData; headers?: Record<string, string> } = {},
   ) {
     const headers: Record<string, string> = { ...init.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
     if (init.form) {
-      body = new URLSearchParams(init.form).toString();
+      body = new URLSearchParams(
+        Object.entries(init.form).flatMap(([k, v]) =>
+          typeof v === 'string' ? [[k, v]] : v.map((x) => [k, x]),
+        ),
+      ).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
       headers.origin ??= this.origin;
     }
@@ -41,7 +48,7 @@ export class FormClient {
     return this.request('GET', path);
   }
 
-  post(path: string, form: Record<string, string>, headers?: Record<string, string>) {
+  post(path: string, form: FormData, headers?: Record<string, string>) {
     return this.request('POST', path, { form, ...(headers ? { headers } : {}) });
   }
 

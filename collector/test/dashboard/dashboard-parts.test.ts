@@ -10,10 +10,12 @@ import {
 import {
   isoToLocalDateTime,
   localDateTimeToIso,
+  pickForm,
   readHostForm,
   readMonitorForm,
 } from '../../src/dashboard/forms.ts';
 import { findLifeEvents } from '../../src/dashboard/history-events.ts';
+import { probeInputOf, readProbeInput } from '../../src/dashboard/probe-input.ts';
 import { safeNext, sameOrigin } from '../../src/dashboard/security.ts';
 import { SessionStore } from '../../src/dashboard/session.ts';
 import { chartGeometry, niceCeiling } from '../../src/dashboard/views/chart-geometry.ts';
@@ -142,6 +144,110 @@ describe('forms', () => {
     if (read.ok) return;
     expect(read.errors.hostServerId).toBe('choose a host');
     expect(read.errors.process_name).toMatch(/at least one/);
+  });
+
+  it('reads restart action, log file, probe and dependencies into the API body', () => {
+    const read = readMonitorForm(
+      {
+        ...monitor,
+        restart_action: 'restart-md',
+        log_file: ' /var/log/md/md.log ',
+        probe_kind: 'http',
+        probe_target: 'http://127.0.0.1:8080/health',
+        probe_expected_status: '204',
+        probe_timeout_ms: '',
+        probe_failures: '5',
+        depends_on: '3,5',
+      },
+      TZ,
+    );
+    expect(read.ok).toBe(true);
+    if (!read.ok) return;
+    expect(read.body).toMatchObject({
+      restart_action: 'restart-md',
+      log_file: '/var/log/md/md.log',
+      probe: { kind: 'http', url: 'http://127.0.0.1:8080/health', expected_status: 204, failures: 5 },
+      depends_on: [3, 5],
+    });
+    // Empty values clear the fields (an edit sends the whole record).
+    const cleared = readMonitorForm({ ...monitor, probe_kind: 'none', probe_target: 'left over' }, TZ);
+    expect(cleared).toMatchObject({
+      ok: true,
+      body: { restart_action: null, log_file: null, probe: null, depends_on: [] },
+    });
+  });
+
+  it('puts each bad part of the new fields beside its own field', () => {
+    const read = readMonitorForm(
+      {
+        ...monitor,
+        restart_action: 'rm -rf /',
+        log_file: 'relative/md.log',
+        probe_kind: 'tcp',
+        probe_target: '127.0.0.1:70000',
+        probe_timeout_ms: '10',
+        probe_failures: 'many',
+        depends_on: '3,3',
+      },
+      TZ,
+    );
+    expect(read.ok).toBe(false);
+    if (read.ok) return;
+    expect(read.errors).toMatchObject({
+      restart_action: expect.stringMatching(/letters, digits/),
+      log_file: 'must be an absolute path',
+      probe_target: expect.stringMatching(/^port too big/),
+      probe_timeout_ms: expect.stringMatching(/100/),
+      probe_failures: 'must be a number',
+      depends_on: 'must not name a monitor twice',
+    });
+    const notIds = readMonitorForm({ ...monitor, depends_on: '3,feed' }, TZ);
+    expect(notIds.ok || notIds.errors.depends_on).toBe('must be monitor ids separated by commas');
+    const http = readMonitorForm({ ...monitor, probe_kind: 'http', probe_target: 'ftp://x/' }, TZ);
+    expect(http.ok || http.errors.probe_target).toMatch(/http:\/\/ or https:\/\//);
+    const userinfo = readMonitorForm(
+      { ...monitor, probe_kind: 'http', probe_target: 'http://u:p@127.0.0.1/' },
+      TZ,
+    );
+    expect(userinfo.ok || userinfo.errors.probe_target).toMatch(/user name or password/);
+  });
+
+  it('reads probe targets as people type them', () => {
+    expect(readProbeInput({ kind: 'tcp', target: '10.0.0.5:9000' })).toEqual({
+      probe: { kind: 'tcp', host: '10.0.0.5', port: 9000 },
+      errors: {},
+    });
+    expect(readProbeInput({ kind: 'TCP', target: '[::1]:9000', expected_status: '200' })).toEqual({
+      probe: { kind: 'tcp', host: '::1', port: 9000 },
+      errors: {},
+    });
+    for (const target of ['10.0.0.5', '10.0.0.5:', ':9000', '10.0.0.5:port', '', undefined]) {
+      expect(readProbeInput({ kind: 'tcp', target }).errors, String(target)).toEqual({
+        target: expect.stringMatching(/host:port/),
+      });
+    }
+    expect(readProbeInput({ kind: 'udp', target: 'x:1' }).errors).toEqual({
+      kind: 'must be none, tcp or http',
+    });
+    expect(readProbeInput({})).toEqual({ probe: null, errors: {} });
+    // What an edit form shows for a stored probe reads back to the same probe.
+    for (const stored of [
+      { kind: 'tcp', host: '::1', port: 9000, timeout_ms: 2000, failures: 3 },
+      { kind: 'http', url: 'https://md/health', expected_status: 204, timeout_ms: 500, failures: 1 },
+    ] as const) {
+      expect(readProbeInput(probeInputOf(stored))).toEqual({ probe: stored, errors: {} });
+    }
+  });
+
+  it('keeps a multi-select as one comma-separated value, other repeated fields as the last one', () => {
+    expect(
+      pickForm(
+        { depends_on: ['3', '5'], name: ['a', 'b'], file: new Blob() },
+        ['depends_on', 'name', 'file'],
+        ['depends_on'],
+      ),
+    ).toEqual({ depends_on: '3,5', name: 'b' });
+    expect(pickForm({ depends_on: '7' }, ['depends_on'], ['depends_on'])).toEqual({ depends_on: '7' });
   });
 
   it('round-trips datetime-local values', () => {

@@ -1,11 +1,17 @@
 // zod-openapi extends zod's schemas when it loads; anything built from zod before that lacks
 // `.openapi()`. The collector's own entry points load it first; so does this test.
 import '@hono/zod-openapi';
+import type { Monitor } from '@procwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardRoutes } from '../../src/dashboard/route-module.ts';
 import { routeModules } from '../../src/http/routes/index.ts';
 import { batchOf, createTestApp, makeSample, type TestApp } from '../support/test-app.ts';
 import { csrfOf, FormClient } from './browser-client.ts';
+
+/** The error shown beside a field of a form page. */
+function fieldError(html: string, name: string): string | undefined {
+  return new RegExp(`data-field="${name}"[\\s\\S]*?class="error"[^>]*>([^<]+)<`).exec(html)?.[1];
+}
 
 // The dashboard through the real collector app on a real (PGlite) database: it is a client of the
 // admin API, so every form goes through the API's validation and rules.
@@ -86,7 +92,8 @@ describe('dashboard', () => {
   it('shows hosts and monitors with every name escaped', async () => {
     const browser = new FormClient(t.app);
     await browser.login(t.adminToken);
-    for (const path of ['/ui', '/ui/monitors', '/ui/hosts']) {
+    // The monitor form lists every monitor (by host) as a possible dependency.
+    for (const path of ['/ui', '/ui/monitors', '/ui/hosts', '/ui/monitors/new']) {
       const page = await browser.get(path);
       expect(page.res.status, path).toBe(200);
       // Standards mode: without the doctype tables would not inherit the wall screen's font size.
@@ -238,5 +245,90 @@ describe('dashboard', () => {
     const out = await browser.post('/ui/logout', { _csrf: csrf });
     expect(out.res.status).toBe(303);
     expect((await browser.get('/ui')).res.status).toBe(303);
+  });
+  const monitorOf = async (id: number) =>
+    (await (await t.admin('GET', `/api/v1/monitors/${id}`)).json()) as Monitor;
+
+  it('saves restart action, log file, probe and dependencies through the form; the API agrees', async () => {
+    const browser = new FormClient(t.app);
+    const csrf = await browser.login(t.adminToken);
+    const feedHost = await t.createHost({ name: 'md-host' });
+    const feed = await t.createMonitor(feedHost.id, { name: 'md-feed' });
+    const gateway = await t.createMonitor(hostId, { name: 'gateway', depends_on: [feed.id] });
+    const form = await browser.get('/ui/monitors/new');
+    expect(form.text).toContain(
+      `<optgroup label="md-host"><option value="${feed.id}">md-feed (#${feed.id})</option>`,
+    );
+    const fields = {
+      _csrf: csrf,
+      name: 'trader with deps',
+      hostServerId: String(hostId),
+      process_type: 'CUSTOM',
+      process_name: 'trader_dep',
+      check_interval: '60',
+      restart_action: 'restart-trader',
+      log_file: '/var/log/trader/dep.log',
+      probe_kind: 'tcp',
+      probe_target: '127.0.0.1:9000',
+      probe_failures: '2',
+      depends_on: [String(gateway.id), String(feed.id)],
+      active: 'on',
+    };
+    const badProbe = await browser.post('/ui/monitors/new', { ...fields, probe_target: '127.0.0.1:70000' });
+    expect(badProbe.res.status).toBe(400);
+    expect(fieldError(badProbe.text, 'probe_target')).toMatch(/^port too big/);
+    const created = await browser.post('/ui/monitors/new', fields);
+    expect(created.res.status, created.text).toBe(303);
+    const id = Number(/\/ui\/monitors\/(\d+)$/.exec(created.res.headers.get('location') ?? '')?.[1]);
+    expect(await monitorOf(id)).toMatchObject({
+      restart_action: 'restart-trader',
+      log_file: '/var/log/trader/dep.log',
+      probe: { kind: 'tcp', host: '127.0.0.1', port: 9000, timeout_ms: 2000, failures: 2 },
+      depends_on: [feed.id, gateway.id].sort((a, b) => a - b),
+    });
+
+    // The edit form shows what is stored and never offers the monitor itself; emptied fields are cleared.
+    const edit = await browser.get(`/ui/monitors/${id}/edit`);
+    expect(edit.text).toContain('value="127.0.0.1:9000"');
+    expect(edit.text).toContain(`<option value="${feed.id}" selected="">`);
+    expect(edit.text).toContain(`<option value="${gateway.id}" selected="">`);
+    expect(edit.text).not.toContain(`<option value="${id}"`);
+    const saved = await browser.post(`/ui/monitors/${id}/edit`, {
+      ...fields,
+      probe_kind: 'none',
+      log_file: '',
+      depends_on: [String(feed.id)],
+    });
+    expect(saved.res.status, saved.text).toBe(303);
+    expect(await monitorOf(id)).toMatchObject({
+      restart_action: 'restart-trader',
+      log_file: null,
+      probe: null,
+      depends_on: [feed.id],
+    });
+  });
+
+  it('shows a dependency cycle beside depends_on, keeps the choice, and saves nothing', async () => {
+    const browser = new FormClient(t.app);
+    const csrf = await browser.login(t.adminToken);
+    const a = await t.createMonitor(hostId, { name: 'cycle-a' });
+    const b = await t.createMonitor(hostId, { name: 'cycle-b', depends_on: [a.id] });
+    const res = await browser.post(`/ui/monitors/${a.id}/edit`, {
+      _csrf: csrf,
+      name: 'cycle-a',
+      hostServerId: String(hostId),
+      process_type: 'QUOTE',
+      process_name: 'quote_server',
+      check_interval: '60',
+      depends_on: [String(b.id)],
+      active: 'on',
+    });
+    expect(res.res.status).toBe(400);
+    expect(fieldError(res.text, 'depends_on')).toBe(
+      `would make a dependency cycle: #${a.id} &quot;cycle-a&quot; → #${b.id} &quot;cycle-b&quot; → #${a.id} &quot;cycle-a&quot;`,
+    );
+    expect(res.text).toContain('Please correct the fields marked below.');
+    expect(res.text).toContain(`<option value="${b.id}" selected="">`);
+    expect((await monitorOf(a.id)).depends_on).toEqual([]);
   });
 });

@@ -73,6 +73,10 @@ form.stack .error { color: #ff7b72; font-size: .9rem; font-weight: 600; }
 form.stack .field.invalid input, form.stack .field.invalid select, form.stack .field.invalid textarea { border-color: var(--bad); }
 form.stack .row { display: flex; gap: .8rem; flex-wrap: wrap; align-items: flex-start; }
 form.stack .row > .field { flex: 1 1 12rem; }
+form.stack fieldset.group-fields { display: grid; gap: .6rem; margin: 0; padding: .6rem .8rem; border: 1px solid var(--line);
+  border-radius: 6px; }
+form.stack fieldset.group-fields legend { font-weight: 600; padding: 0 .3rem; }
+form.stack select[multiple] { min-height: 8rem; }
 .flash { padding: .7rem 1rem; border-radius: 8px; margin-bottom: 1rem; border: 1px solid var(--line); background: var(--panel); }
 .flash.error { border-color: var(--bad); color: #ff7b72; }
 .flash.ok { border-color: var(--ok); }

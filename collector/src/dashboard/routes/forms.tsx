@@ -1,17 +1,20 @@
 import type { Host, Monitor } from '@procwatch/shared';
 import type { Hono } from 'hono';
-import { AdminApiError } from '../admin-api.ts';
+import { type AdminApi, AdminApiError } from '../admin-api.ts';
 import { type DashboardEnv, setFlash } from '../dashboard-env.ts';
 import {
   type FormErrors,
   type FormValues,
+  formFieldOf,
   HOST_FORM_FIELDS,
   isoToLocalDateTime,
   MONITOR_FORM_FIELDS,
+  MONITOR_LIST_FIELDS,
   pickForm,
   readHostForm,
   readMonitorForm,
 } from '../forms.ts';
+import { probeInputOf } from '../probe-input.ts';
 import { HostFormPage, MonitorFormPage } from '../views/forms.tsx';
 import { HostTokenPage } from '../views/hosts.tsx';
 import { htmlPage } from '../views/html-page.ts';
@@ -35,9 +38,23 @@ function monitorValues(m: Monitor, timeZone: string): FormValues {
     cpu_threshold_percent: s(m.cpu_threshold_percent),
     memory_threshold_percent: s(m.memory_threshold_percent),
     memory_threshold_mb: s(m.memory_threshold_mb),
+    restart_action: s(m.restart_action ?? null),
+    log_file: s(m.log_file ?? null),
+    ...Object.fromEntries(Object.entries(probeInputOf(m.probe)).map(([k, v]) => [`probe_${k}`, v])),
+    depends_on: m.depends_on.join(','),
     remark: s(m.remark),
     active: m.active ? 'on' : '',
   };
+}
+
+/** What the monitor form offers: hosts, fund accounts, and the monitors one may depend on. */
+async function monitorChoices(api: AdminApi) {
+  const [hosts, fundAccounts, monitors] = await Promise.all([
+    api.listHosts(),
+    api.listFundAccounts(),
+    api.listMonitors(),
+  ]);
+  return { hosts, fundAccounts, monitors };
 }
 
 /** A stored host as form values. */
@@ -56,13 +73,16 @@ function hostValues(h: Host): FormValues {
   };
 }
 
-/** Maps an API refusal onto the form: field errors beside fields, anything else above the form. */
+/**
+ * Maps an API refusal onto the form: field errors beside fields (a dependency cycle beside depends_on),
+ * anything else above the form.
+ */
 function apiRefusal(error: unknown): { errors: FormErrors; formError: string } {
   if (!(error instanceof AdminApiError) || error.status === 401 || error.status >= 500) throw error;
-  const errors = error.fieldErrors();
+  const errors = error.fieldErrors(formFieldOf);
   delete errors['(root)'];
   const formError =
-    error.status === 409
+    error.problem.code === 'monitor_exists'
       ? `${error.message}. Another monitor already has this host, fund account and type.`
       : Object.keys(errors).length
         ? 'Please correct the fields marked below.'
@@ -76,10 +96,7 @@ export function registerFormRoutes(
   options: { publicUrl?: string | undefined },
 ): void {
   app.get('/monitors/new', async (c) => {
-    const [hosts, fundAccounts] = await Promise.all([
-      c.get('api').listHosts(),
-      c.get('api').listFundAccounts(),
-    ]);
+    const choices = await monitorChoices(c.get('api'));
     const host = idParam(c.req.query('host'));
     const values: FormValues = {
       active: 'on',
@@ -89,21 +106,14 @@ export function registerFormRoutes(
     };
     return htmlPage(
       c,
-      <MonitorFormPage
-        ctx={c.get('page')}
-        mode="create"
-        hosts={hosts}
-        fundAccounts={fundAccounts}
-        values={values}
-        errors={{}}
-      />,
+      <MonitorFormPage ctx={c.get('page')} mode="create" {...choices} values={values} errors={{}} />,
     );
   });
 
   app.post('/monitors/new', async (c) => {
     const api = c.get('api');
     const page = c.get('page');
-    const values = pickForm(await c.req.parseBody(), MONITOR_FORM_FIELDS);
+    const values = pickForm(await c.req.parseBody({ all: true }), MONITOR_FORM_FIELDS, MONITOR_LIST_FIELDS);
     const read = readMonitorForm(values, page.timeZone);
     let errors: FormErrors = read.ok ? {} : read.errors;
     let formError: string | undefined = read.ok ? undefined : 'Please correct the fields marked below.';
@@ -116,14 +126,12 @@ export function registerFormRoutes(
         ({ errors, formError } = apiRefusal(error));
       }
     }
-    const [hosts, fundAccounts] = await Promise.all([api.listHosts(), api.listFundAccounts()]);
     return htmlPage(
       c,
       <MonitorFormPage
         ctx={page}
         mode="create"
-        hosts={hosts}
-        fundAccounts={fundAccounts}
+        {...(await monitorChoices(api))}
         values={values}
         errors={errors}
         formError={formError}
@@ -136,11 +144,7 @@ export function registerFormRoutes(
     const id = idParam(c.req.param('id'));
     if (id === undefined) return next();
     const api = c.get('api');
-    const [monitor, hosts, fundAccounts] = await Promise.all([
-      api.getMonitor(id),
-      api.listHosts(),
-      api.listFundAccounts(),
-    ]);
+    const [monitor, choices] = await Promise.all([api.getMonitor(id), monitorChoices(api)]);
     const values = monitorValues(monitor, c.get('page').timeZone);
     return htmlPage(
       c,
@@ -148,8 +152,7 @@ export function registerFormRoutes(
         ctx={c.get('page')}
         mode="edit"
         monitorId={id}
-        hosts={hosts}
-        fundAccounts={fundAccounts}
+        {...choices}
         values={values}
         errors={{}}
       />,
@@ -161,7 +164,7 @@ export function registerFormRoutes(
     if (id === undefined) return next();
     const api = c.get('api');
     const page = c.get('page');
-    const values = pickForm(await c.req.parseBody(), MONITOR_FORM_FIELDS);
+    const values = pickForm(await c.req.parseBody({ all: true }), MONITOR_FORM_FIELDS, MONITOR_LIST_FIELDS);
     const read = readMonitorForm(values, page.timeZone);
     let errors: FormErrors = read.ok ? {} : read.errors;
     let formError: string | undefined = read.ok ? undefined : 'Please correct the fields marked below.';
@@ -174,15 +177,13 @@ export function registerFormRoutes(
         ({ errors, formError } = apiRefusal(error));
       }
     }
-    const [hosts, fundAccounts] = await Promise.all([api.listHosts(), api.listFundAccounts()]);
     return htmlPage(
       c,
       <MonitorFormPage
         ctx={page}
         mode="edit"
         monitorId={id}
-        hosts={hosts}
-        fundAccounts={fundAccounts}
+        {...(await monitorChoices(api))}
         values={values}
         errors={errors}
         formError={formError}

@@ -1,4 +1,11 @@
-import { type FundAccount, HOST_KEY_POLICIES, type Host, PROCESS_TYPES } from '@procwatch/shared';
+import {
+  DEPENDS_ON_MAX,
+  type FundAccount,
+  HOST_KEY_POLICIES,
+  type Host,
+  type Monitor,
+  PROCESS_TYPES,
+} from '@procwatch/shared';
 import type { FormErrors, FormValues } from '../forms.ts';
 import { Field, Flash } from './components.tsx';
 import { Csrf, Layout, type PageContext } from './layout.tsx';
@@ -37,6 +44,109 @@ function Active(props: { values: FormValues; label: string }) {
   );
 }
 
+const PROBE_KINDS = [
+  ['none', 'none'],
+  ['tcp', 'TCP connect'],
+  ['http', 'HTTP GET'],
+] as const;
+
+/** The health probe: a kind and what it needs, each part with its own error. */
+function ProbeFields(props: { values: FormValues; errors: FormErrors }) {
+  const { values: v, errors: e } = props;
+  return (
+    <fieldset class="group-fields">
+      <legend>Health probe</legend>
+      <span class="hint">
+        run by the agent while the process is RUNNING; unhealthy after the failures in a row
+      </span>
+      <div class="row">
+        <Field name="probe_kind" label="Kind" error={e.probe_kind}>
+          <select id="probe_kind" name="probe_kind">
+            {PROBE_KINDS.map(([kind, label]) => (
+              <option value={kind} selected={(v.probe_kind || 'none') === kind}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field name="probe_target" label="Target" error={e.probe_target} hint="TCP: host:port · HTTP: URL">
+          <Text name="probe_target" values={v} errors={e} placeholder="127.0.0.1:9000" />
+        </Field>
+      </div>
+      <div class="row">
+        <Field
+          name="probe_expected_status"
+          label="Expected status"
+          error={e.probe_expected_status}
+          hint="HTTP only; default 200"
+        >
+          <Text name="probe_expected_status" values={v} errors={e} type="number" placeholder="200" />
+        </Field>
+        <Field name="probe_timeout_ms" label="Timeout (ms)" error={e.probe_timeout_ms} hint="default 2000">
+          <Text name="probe_timeout_ms" values={v} errors={e} type="number" placeholder="2000" />
+        </Field>
+        <Field name="probe_failures" label="Failures in a row" error={e.probe_failures} hint="default 3">
+          <Text name="probe_failures" values={v} errors={e} type="number" placeholder="3" />
+        </Field>
+      </div>
+    </fieldset>
+  );
+}
+
+/**
+ * The monitors this one may depend on, by host, as a multi-select (works without JavaScript). A monitor
+ * is never offered itself; the API refuses longer cycles, and its message shows beside this field.
+ */
+function DependsOnField(props: {
+  values: FormValues;
+  errors: FormErrors;
+  hosts: readonly Host[];
+  monitors: readonly Monitor[];
+  monitorId: number | undefined;
+}) {
+  const selected = new Set((props.values.depends_on ?? '').split(',').filter(Boolean));
+  const candidates = props.monitors.filter((m) => m.id !== props.monitorId);
+  const hostName = new Map(props.hosts.map((h) => [h.id, h.name]));
+  const byHost = [...new Set(candidates.map((m) => m.hostServerId))]
+    .map((id) => ({ id, name: hostName.get(id) ?? `host ${id}` }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const error = props.errors.depends_on;
+  return (
+    <Field
+      name="depends_on"
+      label="Depends on"
+      error={error}
+      hint={`while one of these is down, this monitor's warnings are held (no notification) and marked as caused by it; at most ${DEPENDS_ON_MAX}; Ctrl/⌘-click to choose several`}
+    >
+      {candidates.length === 0 ? (
+        <span class="muted">no other monitors yet</span>
+      ) : (
+        <select
+          id="depends_on"
+          name="depends_on"
+          multiple
+          size={Math.min(8, candidates.length + byHost.length)}
+          aria-invalid={error ? 'true' : undefined}
+          aria-describedby={error ? 'depends_on-error' : undefined}
+        >
+          {byHost.map((h) => (
+            <optgroup label={h.name}>
+              {candidates
+                .filter((m) => m.hostServerId === h.id)
+                .sort((a, b) => a.name.localeCompare(b.name))
+                .map((m) => (
+                  <option value={String(m.id)} selected={selected.has(String(m.id))}>
+                    {`${m.name} (#${m.id})${m.active ? '' : ' · disabled'}`}
+                  </option>
+                ))}
+            </optgroup>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
 /** Add or edit a monitor; errors appear beside their fields. */
 export function MonitorFormPage(props: {
   ctx: PageContext;
@@ -44,6 +154,8 @@ export function MonitorFormPage(props: {
   monitorId?: number;
   hosts: readonly Host[];
   fundAccounts: readonly FundAccount[];
+  /** Every monitor: the ones this one may depend on. */
+  monitors: readonly Monitor[];
   values: FormValues;
   errors: FormErrors;
   formError?: string | undefined;
@@ -147,6 +259,32 @@ export function MonitorFormPage(props: {
             <Text name="memory_threshold_mb" values={v} errors={e} type="number" />
           </Field>
         </div>
+        <div class="row">
+          <Field
+            name="restart_action"
+            label="Restart action"
+            error={e.restart_action}
+            hint="name of a restart action in the host's agent config; empty: never restarted"
+          >
+            <Text name="restart_action" values={v} errors={e} placeholder="restart-md-feed" />
+          </Field>
+          <Field
+            name="log_file"
+            label="Log file"
+            error={e.log_file}
+            hint="absolute path; the agent reads it only under its log_dirs"
+          >
+            <Text name="log_file" values={v} errors={e} placeholder="/var/log/trader/md.log" />
+          </Field>
+        </div>
+        <ProbeFields values={v} errors={e} />
+        <DependsOnField
+          values={v}
+          errors={e}
+          hosts={props.hosts}
+          monitors={props.monitors}
+          monitorId={props.monitorId}
+        />
         <Field name="remark" label="Remark" error={e.remark}>
           <textarea id="remark" name="remark" rows={2}>
             {v.remark ?? ''}
