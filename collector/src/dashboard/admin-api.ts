@@ -11,6 +11,8 @@ import {
   HostWithTokenSchema,
   listOf,
   type Monitor,
+  type MonitorLogTail,
+  MonitorLogTailSchema,
   MonitorSchema,
   type Problem,
   ProblemSchema,
@@ -198,6 +200,16 @@ export class AdminApi {
   }
   checkMonitor(id: number, signal?: AbortSignal): Promise<CheckResult> {
     return this.#call(CheckResultSchema, 'POST', `/api/v1/monitors/${id}/check`, {}, signal);
+  }
+  /** The last lines of the monitor's log_file, read now by its host's agent (`lines` as typed: the API judges). */
+  logTail(id: number, lines?: string | number, signal?: AbortSignal): Promise<MonitorLogTail> {
+    return this.#call(
+      MonitorLogTailSchema,
+      'POST',
+      `/api/v1/monitors/${id}/log-tail${queryString({ lines })}`,
+      undefined,
+      signal,
+    );
   }
 
   status(query?: Query, signal?: AbortSignal): Promise<StatusList> {

@@ -1,3 +1,5 @@
+import type { ProbeSpec } from '@procwatch/shared';
+
 // Pure formatting for the dashboard: numbers, sizes, durations and times as operators read them.
 
 /** `12.3 %`, or an en dash for no value. */
@@ -63,4 +65,15 @@ export function formatInstant(instant: string | Date | null | undefined, timeZon
 export function formatTradeDay(day: string | null | undefined): string {
   if (!day || !/^\d{8}$/.test(day)) return day ?? '–';
   return `${day.slice(0, 4)}-${day.slice(4, 6)}-${day.slice(6)}`;
+}
+
+/** A health probe in one line: `TCP connect to 10.0.0.5:9000 · timeout 2000 ms · unhealthy after 3 failures`. */
+export function describeProbe(probe: ProbeSpec | null | undefined): string {
+  if (!probe) return 'none';
+  const what =
+    probe.kind === 'tcp'
+      ? `TCP connect to ${probe.host.includes(':') ? `[${probe.host}]` : probe.host}:${probe.port}`
+      : `HTTP GET ${probe.url} expecting ${probe.expected_status}`;
+  const failures = probe.failures === 1 ? '1 failure' : `${probe.failures} failures in a row`;
+  return `${what} · timeout ${probe.timeout_ms} ms · unhealthy after ${failures}`;
 }

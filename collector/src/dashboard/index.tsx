@@ -14,6 +14,7 @@ import {
   sessionCookieName,
 } from './routes/auth.tsx';
 import { registerFormRoutes } from './routes/forms.tsx';
+import { registerMonitorPageRoutes } from './routes/monitor-page.tsx';
 import { registerPageRoutes } from './routes/pages.tsx';
 import { sameOrigin, securityHeaders } from './security.ts';
 import { SessionStore, sameSecret } from './session.ts';
@@ -166,6 +167,7 @@ export function createDashboard(options: DashboardOptions): Hono<DashboardEnv> {
 
   registerLogoutRoute(app, auth);
   registerPageRoutes(app);
+  registerMonitorPageRoutes(app);
   registerActionRoutes(app);
   registerFormRoutes(app, { publicUrl: options.publicUrl });
   return app;

@@ -1,7 +1,7 @@
 // zod-openapi extends zod's schemas when it loads; anything built from zod before that lacks
 // `.openapi()`. The collector's own entry points load it first; so does this test.
 import '@hono/zod-openapi';
-import type { Monitor } from '@procwatch/shared';
+import type { AgentCommandList, Monitor, Sample } from '@procwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardRoutes } from '../../src/dashboard/route-module.ts';
 import { routeModules } from '../../src/http/routes/index.ts';
@@ -20,12 +20,14 @@ const modules = routeModules.includes(dashboardRoutes) ? routeModules : [...rout
 describe('dashboard', () => {
   let t: TestApp;
   let hostId = 0;
+  let agentToken = '';
   const EVIL = '<script>alert("x")</script>';
 
   beforeAll(async () => {
     t = await createTestApp('pglite', { modules });
     const host = await t.createHost({ name: `trade-01 ${EVIL}` });
     hostId = host.id;
+    agentToken = host.agent_token;
     const monitor = await t.createMonitor(host.id, { name: `quote ${EVIL}` });
     const res = await t.agent(
       host.agent_token,
@@ -246,6 +248,30 @@ describe('dashboard', () => {
     expect(out.res.status).toBe(303);
     expect((await browser.get('/ui')).res.status).toBe(303);
   });
+  let seq = 100;
+  let clock = Date.now() - 600_000;
+  /** A sample one second after the previous one, whatever the monitor. */
+  function sampleAt(monitorId: number, status: Sample['status'], fields: Partial<Sample> = {}): Sample {
+    clock += 1000;
+    const running = status === 'RUNNING';
+    return makeSample(monitorId, {
+      seq: ++seq,
+      status,
+      checked_at: new Date(clock).toISOString(),
+      start_time: running ? new Date(clock - 3_600_000).toISOString() : null,
+      pid: running ? 4242 : null,
+      cpu_percent: running ? 1 : null,
+      memory_percent: running ? 1 : null,
+      memory_used_mb: running ? 10 : null,
+      uptime_seconds: running ? 3600 : null,
+      process_count: running ? 1 : 0,
+      ...fields,
+    });
+  }
+  async function report(token: string, samples: Sample[]) {
+    const res = await t.agent(token, 'POST', '/agent/v1/samples', batchOf(samples));
+    expect(res.status, await res.clone().text()).toBe(200);
+  }
   const monitorOf = async (id: number) =>
     (await (await t.admin('GET', `/api/v1/monitors/${id}`)).json()) as Monitor;
 
@@ -331,4 +357,113 @@ describe('dashboard', () => {
     expect(res.text).toContain(`<option value="${b.id}" selected="">`);
     expect((await monitorOf(a.id)).depends_on).toEqual([]);
   });
+
+  it('lists on a monitor page what it depends on and what needs it, with their status', async () => {
+    const browser = new FormClient(t.app);
+    await browser.login(t.adminToken);
+    const feed = await t.createMonitor(hostId, { name: 'rel-feed' });
+    const gateway = await t.createMonitor(hostId, {
+      name: 'rel-gateway',
+      depends_on: [feed.id],
+      restart_action: 'restart-gw',
+      log_file: '/var/log/gw/gw.log',
+      probe: { kind: 'http', url: 'http://127.0.0.1:8080/health' },
+    });
+    const trader = await t.createMonitor(hostId, { name: 'rel-trader', depends_on: [gateway.id] });
+    await report(agentToken, [
+      sampleAt(feed.id, 'RUNNING'),
+      sampleAt(gateway.id, 'NOT_FOUND', {
+        restart_events: [
+          {
+            event_id: crypto.randomUUID(),
+            kind: 'RESTART_DEFERRED',
+            action: 'restart-gw',
+            attempt: 0,
+            at: new Date(clock).toISOString(),
+            duration_ms: null,
+            message: 'waiting for rel-feed',
+          },
+        ],
+      }),
+    ]);
+    const page = await browser.get(`/ui/monitors/${gateway.id}`);
+    expect(page.res.status).toBe(200);
+    const list = (relation: string) =>
+      new RegExp(`data-relation="${relation}">([\\s\\S]*?)</ul>`).exec(page.text)?.[1] ?? '';
+    expect(list('depends-on')).toContain(`href="/ui/monitors/${feed.id}">rel-feed</a>`);
+    expect(list('depends-on')).toContain('data-status="RUNNING"');
+    expect(list('needed-by')).toContain(`href="/ui/monitors/${trader.id}">rel-trader</a>`);
+    expect(list('needed-by')).toContain('data-status="NONE"');
+    expect(list('needed-by')).not.toContain('rel-feed');
+    expect(page.text).toContain('<code>restart-gw</code>');
+    expect(page.text).toContain('HTTP GET http://127.0.0.1:8080/health expecting 200 · timeout 2000 ms');
+    expect(page.text).toContain('<code>/var/log/gw/gw.log</code>');
+    expect(page.text).toMatch(
+      /<tr data-event="RESTART_DEFERRED">[\s\S]*?restart deferred: waiting for a dependency[\s\S]*?waiting for rel-feed/,
+    );
+    // The feed needs nothing and is needed by the gateway only.
+    const feedPage = await browser.get(`/ui/monitors/${feed.id}`);
+    expect(feedPage.text).not.toContain('data-relation="depends-on"');
+    expect(feedPage.text).toContain(`href="/ui/monitors/${gateway.id}">rel-gateway</a>`);
+  });
+
+  it('fetches a log tail on the monitor page: the API’s refusal as a message, the lines escaped', async () => {
+    const browser = new FormClient(t.app);
+    const csrf = await browser.login(t.adminToken);
+    const host = await t.createHost({ name: 'log-host' });
+    const none = await t.createMonitor(host.id, { name: 'no-log' });
+    expect((await browser.get(`/ui/monitors/${none.id}`)).text).toContain('No log file set');
+    const refused = await browser.post(`/ui/monitors/${none.id}/log-tail`, { _csrf: csrf, lines: '50' });
+    expect(refused.res.status).toBe(409);
+    expect(refused.text).toMatch(/class="flash error"[^>]*>Log tail not fetched: [^<]*has no log_file/);
+
+    const monitor = await t.createMonitor(host.id, { name: 'with-log', log_file: '/var/log/md/md.log' });
+    const badLines = await browser.post(`/ui/monitors/${monitor.id}/log-tail`, { _csrf: csrf, lines: '0' });
+    expect(badLines.res.status).toBe(400);
+    expect(badLines.text).toMatch(/class="flash error"[^>]*>Log tail not fetched: /);
+    const offline = await browser.post(`/ui/monitors/${monitor.id}/log-tail`, { _csrf: csrf, lines: '50' });
+    expect(offline.text).toMatch(/Log tail not fetched: [^<]*offline/);
+
+    // The host's agent, through the agent API: a heartbeat, then it answers the log_tail command.
+    const heartbeat = await t.agent(host.agent_token, 'POST', '/agent/v1/heartbeat', {
+      protocol: 1,
+      agent_version: 'dashboard-test',
+      started_at: new Date().toISOString(),
+      spool_depth: 0,
+      spool_lost: 0,
+      last_seq: 0,
+    });
+    expect(heartbeat.status).toBe(200);
+    const shown = browser.post(`/ui/monitors/${monitor.id}/log-tail`, { _csrf: csrf, lines: '2' });
+    const command = await answerLogTail(host.agent_token, `${EVIL}\nlast line`);
+    expect(command).toMatchObject({ processMonitorId: monitor.id, max_lines: 2 });
+    const page = await shown;
+    expect(page.res.status).toBe(200);
+    expect(page.text).toContain(
+      '<pre class="log" data-log-tail="true">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;\nlast line</pre>',
+    );
+    expect(page.text).not.toContain(EVIL);
+    expect(page.text).toContain('older lines left out');
+    // Reading a log, the page must not swap itself for a fresh one (which would drop the lines).
+    expect(page.text).not.toMatch(/data-refresh=|http-equiv="refresh"/);
+  });
+
+  /** Plays the host's agent: takes commands until a log_tail comes, and answers it with `text`. */
+  async function answerLogTail(token: string, text: string) {
+    for (let polls = 0; polls < 10; polls++) {
+      const res = await t.agent(token, 'GET', '/agent/v1/commands?wait=5');
+      if (res.status !== 200) continue;
+      const { commands } = (await res.json()) as AgentCommandList;
+      const command = commands.find((c) => c.kind === 'log_tail');
+      if (!command) continue;
+      const answered = await t.agent(token, 'POST', `/agent/v1/commands/${command.id}/result`, {
+        protocol: 1,
+        kind: 'log_tail',
+        log_tail: { path: '/var/log/md/md.log', text, truncated: true, error: null },
+      });
+      expect(answered.status).toBe(204);
+      return command;
+    }
+    throw new Error('no log_tail command came');
+  }
 });

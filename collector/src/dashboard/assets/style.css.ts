@@ -93,6 +93,10 @@ svg .marker { stroke: var(--warn); stroke-width: 1.5; stroke-dasharray: 4 3; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; background: var(--panel);
   border: 1px solid var(--line); border-radius: 8px; padding: .8rem 1rem; margin: 0; }
 dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
+ul.relations { list-style: none; margin: 0; padding: 0; display: grid; gap: .2rem; }
+pre.log { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: .7rem .9rem; margin: .4rem 0;
+  max-height: 40rem; overflow: auto; white-space: pre-wrap; word-break: break-all;
+  font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .85rem; }
 .login { max-width: 26rem; margin: 12vh auto; }
 .inline-actions { display: flex; gap: .5rem; flex-wrap: wrap; align-items: center; margin: .5rem 0 1rem; }
 .inline-actions > * { margin-top: 0; margin-bottom: 0; }

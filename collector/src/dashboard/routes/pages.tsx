@@ -1,11 +1,9 @@
-import { type HistoryItem, PROCESS_STATUS_TYPES, PROCESS_TYPES, type StatusItem } from '@procwatch/shared';
+import { PROCESS_STATUS_TYPES, PROCESS_TYPES } from '@procwatch/shared';
 import type { Hono } from 'hono';
 import { type AdminApi, AdminApiError, type Warning } from '../admin-api.ts';
 import { type DashboardEnv, takeFlash } from '../dashboard-env.ts';
-import { findLifeEvents } from '../history-events.ts';
 import { HostsPage } from '../views/hosts.tsx';
 import { htmlPage } from '../views/html-page.ts';
-import { HISTORY_RANGES, type HistoryRange, MonitorDetailPage } from '../views/monitor-detail.tsx';
 import { filterStatus, type MonitorFilters, MonitorsPage } from '../views/monitors.tsx';
 import { OverviewPage } from '../views/overview.tsx';
 import { WarningsPage, type WarningView } from '../views/warnings.tsx';
@@ -18,7 +16,7 @@ export function idParam(text: string | undefined): number | undefined {
 }
 
 /** Open and acknowledged warnings; null when this collector has no warnings API (yet). */
-async function unresolvedWarnings(
+export async function unresolvedWarnings(
   api: AdminApi,
   query: Record<string, string> = {},
 ): Promise<Warning[] | null> {
@@ -29,10 +27,6 @@ async function unresolvedWarnings(
     throw error;
   }
 }
-
-// History shown on the detail page: one API page (1,000 rows) at most. At the default 60 s interval
-// that covers 16 hours; a longer range shows its newest part.
-const HISTORY_LIMIT = 1000;
 
 /** The read-only pages. */
 export function registerPageRoutes(app: Hono<DashboardEnv>): void {
@@ -71,41 +65,6 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
         hosts={hosts}
         items={filterStatus(status.items, filters)}
         filters={filters}
-      />,
-    );
-  });
-
-  app.get('/monitors/:id', async (c, next) => {
-    const id = idParam(c.req.param('id'));
-    if (id === undefined) return next();
-    const api = c.get('api');
-    const page = c.get('page');
-    const range: HistoryRange =
-      (Object.keys(HISTORY_RANGES) as HistoryRange[]).find((r) => r === c.req.query('range')) ?? '6h';
-    const monitor = await api.getMonitor(id);
-    const from = new Date(page.now.getTime() - HISTORY_RANGES[range]).toISOString();
-    const [host, status, history, warnings, restartEvents] = await Promise.all([
-      api.getHost(monitor.hostServerId),
-      api.status({ hostServerId: monitor.hostServerId, active: undefined }),
-      api.history(id, { from, limit: HISTORY_LIMIT }),
-      unresolvedWarnings(api),
-      api.restartEvents(id),
-    ]);
-    const items: HistoryItem[] = history.items;
-    const current: StatusItem | undefined = status.items.find((s) => s.processMonitorId === id);
-    return htmlPage(
-      c,
-      <MonitorDetailPage
-        ctx={page}
-        monitor={monitor}
-        hostName={host.name}
-        status={current}
-        history={items}
-        events={findLifeEvents(items)}
-        restartEvents={restartEvents.items}
-        warnings={(warnings ?? []).filter((w) => w.processMonitorId === id)}
-        range={range}
-        flash={takeFlash(c.get('session'))}
       />,
     );
   });

@@ -1,10 +1,20 @@
 import type { HistoryItem, Monitor, ProcessEvent, StatusItem } from '@procwatch/shared';
 import type { Warning } from '../admin-api.ts';
-import { formatAgo, formatDuration, formatInstant, formatMegabytes, formatPercent } from '../format.ts';
+import {
+  describeProbe,
+  formatAgo,
+  formatDuration,
+  formatInstant,
+  formatMegabytes,
+  formatPercent,
+} from '../format.ts';
 import type { LifeEvent } from '../history-events.ts';
 import { LineChart } from './chart.tsx';
 import { Flash, StatusBadge } from './components.tsx';
 import { Csrf, Layout, type PageContext } from './layout.tsx';
+import { type LogTailOutcome, LogTailSection } from './log-tail.tsx';
+import { type RelatedMonitor, RelatedMonitors } from './monitor-relations.tsx';
+import { RestartEventsTable } from './restart-events.tsx';
 
 /** Time ranges offered for the charts. */
 export const HISTORY_RANGES = {
@@ -33,12 +43,19 @@ function uptimeUnit(points: readonly { v: number | null }[]): number {
   return max >= 7200 ? 3600 : max >= 120 ? 60 : 1;
 }
 
-/** The monitor detail page: settings, current status, charts, restarts and recent samples. */
+/**
+ * The monitor detail page: settings, dependencies both ways, current status, charts, restarts, recent
+ * samples, and a log tail on request.
+ */
 export function MonitorDetailPage(props: {
   ctx: PageContext;
   monitor: Monitor;
   hostName: string;
   status: StatusItem | undefined;
+  /** The monitors this one depends on, in its depends_on order. */
+  dependsOn: readonly RelatedMonitor[];
+  /** The monitors that depend on this one. */
+  neededBy: readonly RelatedMonitor[];
   history: readonly HistoryItem[];
   events: readonly LifeEvent[];
   /** Restarts made by procwatch (the host's agent), newest first. */
@@ -46,6 +63,8 @@ export function MonitorDetailPage(props: {
   warnings: readonly Warning[];
   range: HistoryRange;
   flash?: { kind: 'ok' | 'error'; text: string } | undefined;
+  /** A log tail just fetched (the answer to its form): shown, and the page stops refreshing itself. */
+  logTail?: { outcome: LogTailOutcome; lines: string } | undefined;
 }) {
   const { ctx, monitor: m, status: s } = props;
   const ts = (i: HistoryItem) => Date.parse(i.checked_at);
@@ -64,7 +83,7 @@ export function MonitorDetailPage(props: {
     ['pid_file', m.pid_file],
   ].filter(([, v]) => v);
   return (
-    <Layout ctx={ctx} title={m.name} section="monitors" refreshSeconds={15}>
+    <Layout ctx={ctx} title={m.name} section="monitors" refreshSeconds={props.logTail ? 0 : 15}>
       {props.flash ? <Flash kind={props.flash.kind}>{props.flash.text}</Flash> : null}
       <h1>
         {m.name} <StatusBadge status={s?.status ?? null} stale={s?.stale ?? false} />
@@ -141,6 +160,20 @@ export function MonitorDetailPage(props: {
             <dd>{m.session_windows.join(', ')}</dd>
           </>
         ) : null}
+        <dt>Depends on</dt>
+        <dd>
+          <RelatedMonitors base={ctx.base} items={props.dependsOn} empty="nothing" relation="depends-on" />
+        </dd>
+        <dt>Needed by</dt>
+        <dd>
+          <RelatedMonitors base={ctx.base} items={props.neededBy} empty="no monitor" relation="needed-by" />
+        </dd>
+        <dt>Restart action</dt>
+        <dd>{m.restart_action ? <code>{m.restart_action}</code> : <span class="muted">none</span>}</dd>
+        <dt>Health probe</dt>
+        <dd>{m.probe ? describeProbe(m.probe) : <span class="muted">none</span>}</dd>
+        <dt>Log file</dt>
+        <dd>{m.log_file ? <code>{m.log_file}</code> : <span class="muted">none</span>}</dd>
         {m.remark ? (
           <>
             <dt>Remark</dt>
@@ -154,7 +187,7 @@ export function MonitorDetailPage(props: {
           <h2>Open warnings</h2>
           <ul>
             {props.warnings.map((w) => (
-              <li>
+              <li data-warning-id={String(w.id)}>
                 <a href={`${ctx.base}/warnings#w${w.id}`}>{w.title}</a>{' '}
                 <span class="muted">({w.status})</span>
               </li>
@@ -162,6 +195,8 @@ export function MonitorDetailPage(props: {
           </ul>
         </>
       ) : null}
+
+      <LogTailSection ctx={ctx} monitor={m} outcome={props.logTail?.outcome} lines={props.logTail?.lines} />
 
       <h2>History</h2>
       <div class="inline-actions">
@@ -231,35 +266,7 @@ export function MonitorDetailPage(props: {
       )}
 
       <h2>Restarts by procwatch</h2>
-      <p class="muted">Restart action: {m.restart_action ?? 'none'}</p>
-      {(props.restartEvents ?? []).length === 0 ? (
-        <p class="muted">None recorded.</p>
-      ) : (
-        <div class="wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Event</th>
-                <th>Action</th>
-                <th class="num">Attempt</th>
-                <th>Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(props.restartEvents ?? []).map((e) => (
-                <tr>
-                  <td>{formatInstant(e.at, ctx.timeZone)}</td>
-                  <td>{e.kind}</td>
-                  <td>{e.action ?? '–'}</td>
-                  <td class="num">{e.attempt ?? '–'}</td>
-                  <td>{e.message ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <RestartEventsTable ctx={ctx} events={props.restartEvents ?? []} />
 
       <h2>Recent samples</h2>
       <div class="wrap">
