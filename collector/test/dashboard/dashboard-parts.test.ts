@@ -1,4 +1,4 @@
-import type { HistoryItem } from '@procwatch/shared';
+import type { HistoryItem, Warning } from '@procwatch/shared';
 import { describe, expect, it } from 'vitest';
 import {
   formatAgo,
@@ -19,6 +19,7 @@ import { probeInputOf, readProbeInput } from '../../src/dashboard/probe-input.ts
 import { safeNext, sameOrigin } from '../../src/dashboard/security.ts';
 import { SessionStore } from '../../src/dashboard/session.ts';
 import { chartGeometry, niceCeiling } from '../../src/dashboard/views/chart-geometry.ts';
+import { splitHeld, warningCause } from '../../src/dashboard/warning-cause.ts';
 
 const TZ = 'Asia/Shanghai';
 
@@ -265,6 +266,65 @@ describe('forms', () => {
     const bad = readHostForm({ name: '', address: '-oProxyCommand=x', ssh_port: '70000' });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(Object.keys(bad.errors).sort()).toEqual(['address', 'name', 'ssh_port']);
+  });
+});
+
+describe('warning causes', () => {
+  const warning = (fields: Partial<Warning>): Warning => ({
+    id: 1,
+    type: 'PROCESS_CRASHED',
+    status: 'OPEN',
+    hostServerId: 2,
+    host_name: 'trade-01',
+    processMonitorId: 7,
+    monitor_name: 'trader-a',
+    dedup_key: 'k',
+    title: 't',
+    message: 'm',
+    details: null,
+    count: 1,
+    first_seen_at: '2026-03-16T01:00:00Z',
+    last_seen_at: '2026-03-16T01:00:00Z',
+    acknowledged_at: null,
+    acknowledged_by: null,
+    ack_note: null,
+    resolved_at: null,
+    resolve_reason: null,
+    reminder_count: 0,
+    suppressed_by: null,
+    suppressed_by_name: null,
+    createdAt: '2026-03-16T01:00:00Z',
+    updatedAt: '2026-03-16T01:00:00Z',
+    ...fields,
+  });
+  const causedBy = { id: 3, name: 'md-feed', host: 'md-01', direct_id: 5, direct_name: 'gateway' };
+
+  it('names the dependency that holds a warning, and the one it came through', () => {
+    expect(
+      warningCause(
+        warning({ suppressed_by: 3, suppressed_by_name: 'md-feed', details: { caused_by: causedBy } }),
+      ),
+    ).toEqual({ id: 3, name: 'md-feed', host: 'md-01', through: 'gateway', held: true });
+    // Held without details of the cause (or details of another one): the name alone.
+    expect(
+      warningCause(warning({ suppressed_by: 4, suppressed_by_name: 'x', details: { caused_by: causedBy } })),
+    ).toEqual({ id: 4, name: 'x', host: null, through: null, held: true });
+    // Released: the cause at opening, no longer held.
+    expect(warningCause(warning({ details: { caused_by: { ...causedBy, direct_id: 3 } } }))).toEqual({
+      id: 3,
+      name: 'md-feed',
+      host: 'md-01',
+      through: null,
+      held: false,
+    });
+    expect(warningCause(warning({ details: { caused_by: 'garbage' } }))).toBeNull();
+    expect(warningCause(warning({}))).toBeNull();
+  });
+
+  it('splits open warnings into those for people and those held', () => {
+    const own = warning({ id: 1 });
+    const held = warning({ id: 2, suppressed_by: 3 });
+    expect(splitHeld([own, held])).toEqual({ open: [own], held: [held] });
   });
 });
 

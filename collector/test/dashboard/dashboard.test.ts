@@ -1,11 +1,16 @@
 // zod-openapi extends zod's schemas when it loads; anything built from zod before that lacks
 // `.openapi()`. The collector's own entry points load it first; so does this test.
 import '@hono/zod-openapi';
-import type { AgentCommandList, Monitor, Sample } from '@procwatch/shared';
+import { type AgentCommandList, compileCalendar, type Monitor, type Sample } from '@procwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardRoutes } from '../../src/dashboard/route-module.ts';
+import type { DatabaseHandle } from '../../src/db/database.ts';
 import { routeModules } from '../../src/http/routes/index.ts';
+import { DEFAULT_WARNING_SETTINGS } from '../../src/warnings/settings.ts';
+import { createWarningService, type WarningService } from '../../src/warnings/warning-service.ts';
 import { batchOf, createTestApp, makeSample, type TestApp } from '../support/test-app.ts';
+import { openTestDatabase } from '../support/test-database.ts';
+import { silentLog } from '../warnings/fixtures.ts';
 import { csrfOf, FormClient } from './browser-client.ts';
 
 /** The error shown beside a field of a form page. */
@@ -13,18 +18,33 @@ function fieldError(html: string, name: string): string | undefined {
   return new RegExp(`data-field="${name}"[\\s\\S]*?class="error"[^>]*>([^<]+)<`).exec(html)?.[1];
 }
 
+/** The table row of a warning on a page. */
+function warningRow(html: string, warningId: number): string | undefined {
+  return new RegExp(`<tr\\s+id="w${warningId}"[\\s\\S]*?</tr>`).exec(html)?.[0];
+}
+
 // The dashboard through the real collector app on a real (PGlite) database: it is a client of the
 // admin API, so every form goes through the API's validation and rules.
 const modules = routeModules.includes(dashboardRoutes) ? routeModules : [...routeModules, dashboardRoutes];
 
 describe('dashboard', () => {
+  let database: DatabaseHandle;
+  let warnings: WarningService;
   let t: TestApp;
   let hostId = 0;
   let agentToken = '';
   const EVIL = '<script>alert("x")</script>';
 
   beforeAll(async () => {
-    t = await createTestApp('pglite', { modules });
+    // The real warning engine, so that a down dependency holds its dependents' warnings as in production.
+    database = await openTestDatabase('pglite');
+    warnings = createWarningService({
+      db: database.db,
+      logger: silentLog,
+      calendar: compileCalendar({ holidays: [] }),
+      settings: DEFAULT_WARNING_SETTINGS,
+    });
+    t = await createTestApp('pglite', { modules, database, hooks: warnings.hooks });
     const host = await t.createHost({ name: `trade-01 ${EVIL}` });
     hostId = host.id;
     agentToken = host.agent_token;
@@ -39,6 +59,8 @@ describe('dashboard', () => {
   });
   afterAll(async () => {
     await t?.close();
+    await warnings?.close();
+    await database?.close();
   });
 
   it('sends a browser without a session to the login page, and back after logging in', async () => {
@@ -405,6 +427,53 @@ describe('dashboard', () => {
     const feedPage = await browser.get(`/ui/monitors/${feed.id}`);
     expect(feedPage.text).not.toContain('data-relation="depends-on"');
     expect(feedPage.text).toContain(`href="/ui/monitors/${gateway.id}">rel-gateway</a>`);
+  });
+
+  it('shows a held warning as held and caused by its dependency, and counts it apart', async () => {
+    const browser = new FormClient(t.app);
+    await browser.login(t.adminToken);
+    const feedHost = await t.createHost({ name: 'held-feed-host' });
+    const feed = await t.createMonitor(feedHost.id, { name: 'held-md-feed' });
+    const trader = await t.createMonitor(hostId, { name: 'held-trader', depends_on: [feed.id] });
+    await report(feedHost.agent_token, [sampleAt(feed.id, 'RUNNING')]);
+    await report(agentToken, [sampleAt(trader.id, 'RUNNING')]);
+    await report(feedHost.agent_token, [sampleAt(feed.id, 'NOT_FOUND')]);
+    await report(agentToken, [sampleAt(trader.id, 'NOT_FOUND')]);
+    const warningOf = async (monitorId: number) =>
+      (await (await t.admin('GET', `/api/v1/warnings?processMonitorId=${monitorId}`)).json()).items[0];
+    const held = await warningOf(trader.id);
+    const cause = await warningOf(feed.id);
+    expect(held).toMatchObject({ status: 'OPEN', suppressed_by: feed.id });
+    expect(cause).toMatchObject({ status: 'OPEN', suppressed_by: null });
+
+    const badge = `held — caused by <a href="/ui/monitors/${feed.id}">held-md-feed</a> on held-feed-host`;
+    const all = await browser.get('/ui/warnings');
+    expect(warningRow(all.text, held.id)).toContain('data-held="true"');
+    expect(warningRow(all.text, held.id)).toContain(badge);
+    expect(warningRow(all.text, cause.id)).not.toContain('held — caused by');
+    const onlyHeld = await browser.get('/ui/warnings?held=true');
+    expect(warningRow(onlyHeld.text, held.id)).toBeDefined();
+    expect(warningRow(onlyHeld.text, cause.id)).toBeUndefined();
+    const notHeld = await browser.get('/ui/warnings?held=false');
+    expect(warningRow(notHeld.text, held.id)).toBeUndefined();
+    expect(warningRow(notHeld.text, cause.id)).toBeDefined();
+
+    expect((await browser.get(`/ui/monitors/${trader.id}`)).text).toContain(badge);
+
+    // The overview counts held warnings apart, and says in "Not running" what explains the trader.
+    const count = async (suppressed: boolean) =>
+      (await (await t.admin('GET', `/api/v1/warnings?status=OPEN&suppressed=${suppressed}`)).json()).items
+        .length;
+    const overview = await browser.get('/ui');
+    const card = (key: string) =>
+      Number(new RegExp(`data-count="${key}"><div class="n">(\\d+)<`).exec(overview.text)?.[1]);
+    expect(card('held-warnings')).toBe(await count(true));
+    expect(card('warnings')).toBe(await count(false));
+    expect(card('held-warnings')).toBeGreaterThanOrEqual(1);
+    const notRunning = (name: string) =>
+      new RegExp(`<tr data-monitor="${name}">[\\s\\S]*?</tr>`).exec(overview.text)?.[0] ?? '';
+    expect(notRunning('held-trader')).toContain(badge);
+    expect(notRunning('held-md-feed')).toContain('holds 1 dependent&#39;s warning');
   });
 
   it('fetches a log tail on the monitor page: the API’s refusal as a message, the lines escaped', async () => {

@@ -51,6 +51,8 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-siz
 .badge.OPEN { background: rgba(248,81,73,.18); color: #ff7b72; border-color: var(--bad); }
 .badge.ACKNOWLEDGED { background: rgba(210,153,34,.18); color: #e3b341; border-color: var(--warn); }
 .badge.RESOLVED { background: rgba(46,160,67,.18); color: #56d364; border-color: var(--ok); }
+.badge.held { background: rgba(210,153,34,.12); color: #e3b341; border-color: var(--warn); min-width: 0; font-weight: 600; }
+.badge.held a { color: inherit; text-decoration: underline; }
 .stale-note { color: var(--warn); font-size: .85rem; margin-left: .3rem; }
 .group { margin-bottom: 1.4rem; }
 .filters { display: flex; flex-wrap: wrap; gap: .6rem; align-items: end; margin-bottom: 1rem; background: var(--panel);

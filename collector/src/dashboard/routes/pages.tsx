@@ -6,7 +6,7 @@ import { HostsPage } from '../views/hosts.tsx';
 import { htmlPage } from '../views/html-page.ts';
 import { filterStatus, type MonitorFilters, MonitorsPage } from '../views/monitors.tsx';
 import { OverviewPage } from '../views/overview.tsx';
-import { WarningsPage, type WarningView } from '../views/warnings.tsx';
+import { type HeldFilter, WarningsPage, type WarningView } from '../views/warnings.tsx';
 
 /** A positive decimal id from a path or query parameter, or undefined. */
 export function idParam(text: string | undefined): number | undefined {
@@ -37,10 +37,9 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
       api.status(),
       unresolvedWarnings(api),
     ]);
-    const open = warnings?.filter((w) => w.status === 'OPEN') ?? null;
     return htmlPage(
       c,
-      <OverviewPage ctx={c.get('page')} hosts={hosts} status={status.items} openWarnings={open} />,
+      <OverviewPage ctx={c.get('page')} hosts={hosts} status={status.items} warnings={warnings} />,
     );
   });
 
@@ -72,9 +71,14 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
   app.get('/warnings', async (c) => {
     const api = c.get('api');
     const view: WarningView = c.req.query('view') === 'resolved' ? 'resolved' : 'open';
+    // Held or not is a question about warnings still open: the resolved view has no such filter.
+    const held: HeldFilter =
+      view === 'open'
+        ? ((['true', 'false'] as const).find((h) => h === c.req.query('held')) ?? 'all')
+        : 'all';
     const warnings =
       view === 'open'
-        ? await unresolvedWarnings(api)
+        ? await unresolvedWarnings(api, held === 'all' ? {} : { suppressed: held })
         : await api.listWarnings({ status: 'RESOLVED', limit: 200 }).catch((e: unknown) => {
             if (e instanceof AdminApiError && e.status === 404) return null;
             throw e;
@@ -84,6 +88,7 @@ export function registerPageRoutes(app: Hono<DashboardEnv>): void {
       <WarningsPage
         ctx={c.get('page')}
         view={view}
+        held={held}
         warnings={warnings}
         flash={takeFlash(c.get('session'))}
       />,

@@ -15,6 +15,7 @@ import { Csrf, Layout, type PageContext } from './layout.tsx';
 import { type LogTailOutcome, LogTailSection } from './log-tail.tsx';
 import { type RelatedMonitor, RelatedMonitors } from './monitor-relations.tsx';
 import { RestartEventsTable } from './restart-events.tsx';
+import { WarningCauseNote } from './warning-cause-note.tsx';
 
 /** Time ranges offered for the charts. */
 export const HISTORY_RANGES = {
@@ -189,7 +190,7 @@ export function MonitorDetailPage(props: {
             {props.warnings.map((w) => (
               <li data-warning-id={String(w.id)}>
                 <a href={`${ctx.base}/warnings#w${w.id}`}>{w.title}</a>{' '}
-                <span class="muted">({w.status})</span>
+                <span class="muted">({w.status})</span> <WarningCauseNote base={ctx.base} warning={w} />
               </li>
             ))}
           </ul>

@@ -1,8 +1,10 @@
 import type { Host, StatusItem } from '@procwatch/shared';
 import type { Warning } from '../admin-api.ts';
 import { formatAgo, formatInstant } from '../format.ts';
+import { splitHeld } from '../warning-cause.ts';
 import { AgentBadge, StatusBadge } from './components.tsx';
 import { Layout, type PageContext } from './layout.tsx';
+import { WarningCauseNote } from './warning-cause-note.tsx';
 
 /** Counts of monitors by latest status. */
 export interface StatusCounts {
@@ -25,14 +27,29 @@ export function countStatuses(items: readonly StatusItem[]): StatusCounts {
   return counts;
 }
 
-/** The overview: counts, hosts with their agents, and what is not running right now. */
+/**
+ * The overview: counts, hosts with their agents, and what is not running right now. Warnings held by a
+ * down dependency are counted apart from the others, so that one feed outage reads as one problem and
+ * not as a fire in every trader that depends on it.
+ */
 export function OverviewPage(props: {
   ctx: PageContext;
   hosts: readonly Host[];
   status: readonly StatusItem[];
-  openWarnings: readonly Warning[] | null;
+  /** Open and acknowledged warnings; null when the collector has no warnings API. */
+  warnings: readonly Warning[] | null;
 }) {
   const { ctx } = props;
+  const open = props.warnings === null ? null : splitHeld(props.warnings.filter((w) => w.status === 'OPEN'));
+  // In "Not running": a dependent says what explains it, the dependency how many warnings it holds.
+  const heldWarningOf = new Map<number, Warning>();
+  const heldBy = new Map<number, number>();
+  for (const w of props.warnings ?? []) {
+    if (w.suppressed_by === null) continue;
+    heldBy.set(w.suppressed_by, (heldBy.get(w.suppressed_by) ?? 0) + 1);
+    if (w.processMonitorId !== null && !heldWarningOf.has(w.processMonitorId))
+      heldWarningOf.set(w.processMonitorId, w);
+  }
   const counts = countStatuses(props.status);
   const byHost = new Map<number, StatusItem[]>();
   for (const s of props.status) byHost.set(s.hostServerId, [...(byHost.get(s.hostServerId) ?? []), s]);
@@ -60,12 +77,20 @@ export function OverviewPage(props: {
           </a>
         ))}
         <a
-          class={`card ${props.openWarnings?.length ? 'bad' : 'ok'}`}
-          href={`${ctx.base}/warnings`}
+          class={`card ${open?.open.length ? 'bad' : 'ok'}`}
+          href={`${ctx.base}/warnings?held=false`}
           data-count="warnings"
         >
-          <div class="n">{props.openWarnings === null ? '?' : props.openWarnings.length}</div>
+          <div class="n">{open === null ? '?' : open.open.length}</div>
           <div class="muted">open warnings</div>
+        </a>
+        <a
+          class={`card ${open?.held.length ? 'warn' : 'ok'}`}
+          href={`${ctx.base}/warnings?held=true`}
+          data-count="held-warnings"
+        >
+          <div class="n">{open === null ? '?' : open.held.length}</div>
+          <div class="muted">held by a dependency</div>
         </a>
       </section>
 
@@ -131,19 +156,39 @@ export function OverviewPage(props: {
               </tr>
             </thead>
             <tbody>
-              {problems.map((s) => (
-                <tr data-monitor={s.name}>
-                  <td>
-                    <a href={`${ctx.base}/monitors/${s.processMonitorId}`}>{s.name}</a>
-                  </td>
-                  <td>{s.host_name}</td>
-                  <td>
-                    <StatusBadge status={s.status} stale={s.stale} />
-                  </td>
-                  <td>{formatAgo(s.status_since, ctx.now)}</td>
-                  <td class="muted">{s.error_message ?? ''}</td>
-                </tr>
-              ))}
+              {problems.map((s) => {
+                const held = heldWarningOf.get(s.processMonitorId);
+                const holds = heldBy.get(s.processMonitorId) ?? 0;
+                return (
+                  <tr data-monitor={s.name}>
+                    <td>
+                      <a href={`${ctx.base}/monitors/${s.processMonitorId}`}>{s.name}</a>
+                    </td>
+                    <td>{s.host_name}</td>
+                    <td>
+                      <StatusBadge status={s.status} stale={s.stale} />
+                    </td>
+                    <td>{formatAgo(s.status_since, ctx.now)}</td>
+                    <td class="muted">
+                      {s.error_message ?? ''}
+                      {held ? (
+                        <div>
+                          <WarningCauseNote base={ctx.base} warning={held} />
+                        </div>
+                      ) : null}
+                      {holds ? (
+                        <div data-holds={String(holds)}>
+                          <a href={`${ctx.base}/warnings?held=true`}>
+                            {holds === 1
+                              ? "holds 1 dependent's warning"
+                              : `holds ${holds} dependents' warnings`}
+                          </a>
+                        </div>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
         </div>
