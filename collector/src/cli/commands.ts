@@ -3,6 +3,7 @@ import {
   describeZodError,
   type Host,
   HostCreateSchema,
+  LogTailQuerySchema,
   type Monitor,
   MonitorCreateSchema,
   PROCESS_STATUS_TYPES,
@@ -10,8 +11,11 @@ import {
   type StatusItem,
 } from '@procwatch/shared';
 import { type AdminApi, describeCheck, type Warning } from '../dashboard/admin-api.ts';
+import { parseIdList } from '../dashboard/forms.ts';
+import { type ProbeInputField, readProbeInput } from '../dashboard/probe-input.ts';
 import { UsageError } from './cli-config.ts';
 import { type Column, renderTable } from './table.ts';
+import { printableText } from './terminal-text.ts';
 
 /** Options a command received (strings, booleans for flags). */
 export type CommandOptions = Record<string, string | boolean | undefined>;
@@ -63,6 +67,7 @@ const MONITOR_COLUMNS: Column<Monitor>[] = [
   { title: 'ACTIVE', value: (m) => (m.active ? 'yes' : 'no') },
   { title: 'EVERY', value: (m) => `${m.check_interval}s`, right: true },
   { title: 'MATCH', value: (m) => m.process_name ?? m.command_pattern ?? m.pid_file },
+  { title: 'DEPENDS ON', value: (m) => m.depends_on.join(',') },
 ];
 
 const STATUS_COLUMNS: Column<StatusItem>[] = [
@@ -86,6 +91,8 @@ const WARNING_COLUMNS: Column<Warning>[] = [
   { title: 'TITLE', value: (w) => w.title },
   { title: 'COUNT', value: (w) => w.count, right: true },
   { title: 'LAST SEEN', value: (w) => ago(w.last_seen_at) },
+  // Held: a dependency of the monitor is down and explains it; no notification goes out meanwhile.
+  { title: 'HELD BY', value: (w) => w.suppressed_by_name ?? w.suppressed_by },
 ];
 
 function one(positionals: readonly string[], what: string): string {
@@ -114,6 +121,37 @@ function intOption(o: CommandOptions, k: string): number | undefined {
   if (v === undefined) return undefined;
   if (!/^[0-9]{1,9}$/.test(v)) throw new UsageError(`--${k} must be a whole number`);
   return Number(v);
+}
+
+/** The flag each part of a probe is typed with. */
+const PROBE_FLAGS: Record<ProbeInputField, string> = {
+  kind: 'probe',
+  target: 'probe',
+  expected_status: 'probe-status',
+  timeout_ms: 'probe-timeout',
+  failures: 'probe-failures',
+};
+
+/** `--probe host:port|URL` (a URL makes it an HTTP probe) and its numbers, as a probe body; none: undefined. */
+function probeOption(o: CommandOptions): Record<string, unknown> | undefined {
+  const target = str(o, 'probe');
+  if (target === undefined) {
+    const stray = ['probe-status', 'probe-timeout', 'probe-failures'].find((k) => str(o, k) !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --probe`);
+    return undefined;
+  }
+  const read = readProbeInput({
+    kind: target.includes('://') ? 'http' : 'tcp',
+    target,
+    expected_status: str(o, 'probe-status'),
+    timeout_ms: str(o, 'probe-timeout'),
+    failures: str(o, 'probe-failures'),
+  });
+  const [field, message] = Object.entries(read.errors)[0] ?? [];
+  if (field) throw new UsageError(`--${PROBE_FLAGS[field as ProbeInputField]} ${message}`);
+  if (str(o, 'probe-status') !== undefined && read.probe?.kind !== 'http')
+    throw new UsageError('--probe-status is for an HTTP probe (--probe http://…)');
+  return read.probe ?? undefined;
 }
 
 function list<T>(columns: Column<T>[], items: readonly T[], empty: string): CommandOutput {
@@ -222,7 +260,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     words: ['monitors', 'add'],
     args: '',
-    summary: 'add a monitor',
+    summary: 'add a monitor (--probe HOST:PORT or an http(s) URL; --depends-on ID,ID…)',
     options: [
       'host',
       'name',
@@ -233,11 +271,22 @@ export const COMMANDS: readonly CommandSpec[] = [
       'pid-file',
       'interval',
       'sessions',
+      'restart-action',
+      'log-file',
+      'probe',
+      'probe-status',
+      'probe-timeout',
+      'probe-failures',
+      'depends-on',
       'remark',
     ],
     run: async (api, _p, o) => {
       const hostRef = str(o, 'host');
       if (!hostRef) throw new UsageError('--host is required');
+      const dependsOn = parseIdList(str(o, 'depends-on'));
+      if (dependsOn === undefined)
+        throw new UsageError('--depends-on must be monitor ids separated by commas');
+      const probe = probeOption(o);
       const body = {
         name: str(o, 'name') ?? '',
         hostServerId: (await resolveHost(api, hostRef)).id,
@@ -250,6 +299,10 @@ export const COMMANDS: readonly CommandSpec[] = [
         ...(str(o, 'sessions')
           ? { session_windows: (str(o, 'sessions') ?? '').split(',').map((s) => s.trim()) }
           : {}),
+        ...(str(o, 'restart-action') ? { restart_action: str(o, 'restart-action') } : {}),
+        ...(str(o, 'log-file') ? { log_file: str(o, 'log-file') } : {}),
+        ...(probe ? { probe } : {}),
+        ...(dependsOn.length ? { depends_on: dependsOn } : {}),
         ...(str(o, 'remark') ? { remark: str(o, 'remark') } : {}),
       };
       const parsed = MonitorCreateSchema.safeParse(body);
@@ -280,6 +333,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     run: async (api, p) => {
       const result = await api.checkMonitor(idOf(one(p, 'monitor id'), 'monitor'));
       return { json: result, text: describeCheck(result) };
+    },
+  },
+  {
+    words: ['monitors', 'tail'],
+    args: '<id>',
+    summary: "last lines of a monitor's log_file, read now by its host's agent (--lines 1-1000, default 100)",
+    options: ['lines'],
+    run: async (api, p, o) => {
+      const id = idOf(one(p, 'monitor id'), 'monitor');
+      const lines = str(o, 'lines');
+      const query = LogTailQuerySchema.safeParse(lines === undefined ? {} : { lines });
+      if (!query.success) throw new UsageError(`--${describeZodError(query.error)}`);
+      const tail = await api.logTail(id, lines);
+      // The lines as the file has them (a trailing newline is the output's own), fit for a terminal.
+      return { json: tail, text: printableText(tail.text.replace(/\n$/, '')) };
     },
   },
   {

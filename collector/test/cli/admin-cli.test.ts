@@ -1,6 +1,7 @@
 import '@hono/zod-openapi';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
+import type { AgentCommandList, Monitor } from '@procwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { batchOf, createTestApp, makeSample, type TestApp } from '../support/test-app.ts';
@@ -144,5 +145,119 @@ describe('procwatch admin CLI', () => {
     });
     expect(down).toBe(1);
     expect(errors.join('')).toMatch(/unreachable/);
+  });
+  it('adds a monitor with restart action, log file, probe and dependencies, and lists its dependencies', async () => {
+    await t.createHost({ name: 'cli-deps' });
+    const feed = JSON.parse(
+      (
+        await cli(
+          '--json',
+          'monitors',
+          'add',
+          '--host',
+          'cli-deps',
+          '--name',
+          'md feed',
+          '--process-name',
+          'md',
+        )
+      ).out,
+    ) as Monitor;
+    const add = (...flags: string[]) =>
+      cli('monitors', 'add', '--host', 'cli-deps', '--name', 'trader', '--process-name', 'trader', ...flags);
+    const added = await add(
+      '--restart-action',
+      'restart-trader',
+      '--log-file',
+      '/var/log/trader/trader.log',
+      '--probe',
+      'http://127.0.0.1:8080/health',
+      '--probe-status',
+      '204',
+      '--probe-failures',
+      '2',
+      '--depends-on',
+      String(feed.id),
+    );
+    expect(added.code, added.err).toBe(0);
+    const id = Number(/monitor (\d+)/.exec(added.out)?.[1]);
+    expect(await (await t.admin('GET', `/api/v1/monitors/${id}`)).json()).toMatchObject({
+      restart_action: 'restart-trader',
+      log_file: '/var/log/trader/trader.log',
+      probe: { kind: 'http', url: 'http://127.0.0.1:8080/health', expected_status: 204, failures: 2 },
+      depends_on: [feed.id],
+    });
+    const table = await cli('monitors', 'list', '--host', 'cli-deps');
+    const [header, ...rows] = table.out.split('\n');
+    expect(header).toMatch(/\sMATCH\s+DEPENDS ON$/);
+    expect(rows.find((r) => r.includes('trader'))).toMatch(new RegExp(`\\s${feed.id}$`));
+    expect(rows.find((r) => r.includes('md feed'))).toMatch(/\s-$/);
+
+    // Bad values are usage errors (exit 2) before any request; an unknown monitor is the API's 400.
+    const usage = async (flags: string[], message: RegExp) => {
+      const r = await add(...flags);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.err).toMatch(message);
+    };
+    await usage(['--depends-on', '3,feed'], /--depends-on must be monitor ids/);
+    await usage(['--depends-on', `${feed.id},${feed.id}`], /depends_on: must not name a monitor twice/);
+    await usage(['--probe', '10.0.0.1'], /--probe must be host:port/);
+    await usage(['--probe', '10.0.0.1:9000', '--probe-status', '200'], /--probe-status is for an HTTP probe/);
+    await usage(['--probe-timeout', '500'], /--probe-timeout needs --probe/);
+    await usage(
+      ['--probe', 'http://127.0.0.1/', '--probe-failures', 'x'],
+      /--probe-failures must be a number/,
+    );
+    await usage(['--restart-action', 'rm -rf /'], /restart_action: must be 1-64 letters/);
+    await usage(['--log-file', 'trader.log'], /log_file: must be an absolute path/);
+    const unknown = await add('--depends-on', '999999');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/HTTP 400: .*no monitor has id 999999/);
+  });
+
+  it('tails a monitor log: the lines fit for a terminal, the API’s refusal with exit 1', async () => {
+    const host = await t.createHost({ name: 'cli-logs' });
+    const none = await t.createMonitor(host.id, { name: 'no log' });
+    const refused = await cli('monitors', 'tail', String(none.id));
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/HTTP 409: .*has no log_file/);
+    const bad = await cli('monitors', 'tail', String(none.id), '--lines', '1001');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--lines: must be at most 1000/);
+
+    const monitor = await t.createMonitor(host.id, { name: 'with log', log_file: '/var/log/md/md.log' });
+    const heartbeat = await t.agent(host.agent_token, 'POST', '/agent/v1/heartbeat', {
+      protocol: 1,
+      agent_version: 'cli-test',
+      started_at: new Date().toISOString(),
+      spool_depth: 0,
+      spool_lost: 0,
+      last_seq: 0,
+    });
+    expect(heartbeat.status).toBe(200);
+    const tail = cli('monitors', 'tail', String(monitor.id), '--lines', '20');
+    // Plays the host's agent: takes commands until the log_tail comes, and answers it.
+    let command: Extract<AgentCommandList['commands'][number], { kind: 'log_tail' }> | undefined;
+    for (let polls = 0; polls < 10 && !command; polls++) {
+      const res = await t.agent(host.agent_token, 'GET', '/agent/v1/commands?wait=5');
+      if (res.status !== 200) continue;
+      command = ((await res.json()) as AgentCommandList).commands.find((c) => c.kind === 'log_tail');
+    }
+    if (!command) throw new Error('no log_tail command came');
+    expect(command).toMatchObject({ processMonitorId: monitor.id, max_lines: 20 });
+    const answered = await t.agent(host.agent_token, 'POST', `/agent/v1/commands/${command.id}/result`, {
+      protocol: 1,
+      kind: 'log_tail',
+      log_tail: {
+        path: '/var/log/md/md.log',
+        text: 'line 1\r\n\u001b]0;owned\u0007line 2\ttab\n',
+        truncated: false,
+        error: null,
+      },
+    });
+    expect(answered.status).toBe(204);
+    const printed = await tail;
+    expect(printed.code, printed.err).toBe(0);
+    expect(printed.out).toBe('line 1\n?]0;owned?line 2\ttab');
   });
 });
