@@ -254,6 +254,11 @@ function catalog(ids: SecurityIds, receiverUrl: string): Record<string, () => Op
       form: true,
       expect: action(),
     }),
+    'POST /ui/monitors/{id}/log-tail': () => ({
+      path: `/ui/monitors/${ids.monitorC}/log-tail`,
+      form: true,
+      expect: action(),
+    }),
     'POST /ui/monitors/new': () => ({ path: '/ui/monitors/new', form: true, expect: action() }),
     'POST /ui/monitors/{id}/edit': () => ({
       path: `/ui/monitors/${ids.monitorA}/edit`,
