@@ -1,9 +1,10 @@
 import '@hono/zod-openapi';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
-import type { AgentCommandList, Monitor } from '@procwatch/shared';
+import type { Monitor } from '@procwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
+import { answerLogTail, sendHeartbeat } from '../dashboard/log-tail-agent.ts';
 import { batchOf, createTestApp, makeSample, type TestApp } from '../support/test-app.ts';
 
 // The admin CLI against a real collector app served over HTTP on loopback (the CLI speaks HTTP
@@ -226,36 +227,13 @@ describe('procwatch admin CLI', () => {
     expect(bad.err).toMatch(/--lines: must be at most 1000/);
 
     const monitor = await t.createMonitor(host.id, { name: 'with log', log_file: '/var/log/md/md.log' });
-    const heartbeat = await t.agent(host.agent_token, 'POST', '/agent/v1/heartbeat', {
-      protocol: 1,
-      agent_version: 'cli-test',
-      started_at: new Date().toISOString(),
-      spool_depth: 0,
-      spool_lost: 0,
-      last_seq: 0,
-    });
-    expect(heartbeat.status).toBe(200);
+    await sendHeartbeat(t, host.agent_token);
     const tail = cli('monitors', 'tail', String(monitor.id), '--lines', '20');
-    // Plays the host's agent: takes commands until the log_tail comes, and answers it.
-    let command: Extract<AgentCommandList['commands'][number], { kind: 'log_tail' }> | undefined;
-    for (let polls = 0; polls < 10 && !command; polls++) {
-      const res = await t.agent(host.agent_token, 'GET', '/agent/v1/commands?wait=5');
-      if (res.status !== 200) continue;
-      command = ((await res.json()) as AgentCommandList).commands.find((c) => c.kind === 'log_tail');
-    }
-    if (!command) throw new Error('no log_tail command came');
-    expect(command).toMatchObject({ processMonitorId: monitor.id, max_lines: 20 });
-    const answered = await t.agent(host.agent_token, 'POST', `/agent/v1/commands/${command.id}/result`, {
-      protocol: 1,
-      kind: 'log_tail',
-      log_tail: {
-        path: '/var/log/md/md.log',
-        text: 'line 1\r\n\u001b]0;owned\u0007line 2\ttab\n',
-        truncated: false,
-        error: null,
-      },
+    const command = await answerLogTail(t, host.agent_token, {
+      text: 'line 1\r\n\u001b]0;owned\u0007line 2\ttab\n',
+      truncated: false,
     });
-    expect(answered.status).toBe(204);
+    expect(command).toMatchObject({ processMonitorId: monitor.id, max_lines: 20 });
     const printed = await tail;
     expect(printed.code, printed.err).toBe(0);
     expect(printed.out).toBe('line 1\n?]0;owned?line 2\ttab');

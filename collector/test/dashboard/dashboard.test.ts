@@ -1,7 +1,7 @@
 // zod-openapi extends zod's schemas when it loads; anything built from zod before that lacks
 // `.openapi()`. The collector's own entry points load it first; so does this test.
 import '@hono/zod-openapi';
-import { type AgentCommandList, compileCalendar, type Monitor, type Sample } from '@procwatch/shared';
+import { compileCalendar, type Monitor, type Sample } from '@procwatch/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dashboardRoutes } from '../../src/dashboard/route-module.ts';
 import type { DatabaseHandle } from '../../src/db/database.ts';
@@ -12,6 +12,7 @@ import { batchOf, createTestApp, makeSample, type TestApp } from '../support/tes
 import { openTestDatabase } from '../support/test-database.ts';
 import { silentLog } from '../warnings/fixtures.ts';
 import { csrfOf, FormClient } from './browser-client.ts';
+import { answerLogTail, sendHeartbeat } from './log-tail-agent.ts';
 
 /** The error shown beside a field of a form page. */
 function fieldError(html: string, name: string): string | undefined {
@@ -494,17 +495,9 @@ describe('dashboard', () => {
     expect(offline.text).toMatch(/Log tail not fetched: [^<]*offline/);
 
     // The host's agent, through the agent API: a heartbeat, then it answers the log_tail command.
-    const heartbeat = await t.agent(host.agent_token, 'POST', '/agent/v1/heartbeat', {
-      protocol: 1,
-      agent_version: 'dashboard-test',
-      started_at: new Date().toISOString(),
-      spool_depth: 0,
-      spool_lost: 0,
-      last_seq: 0,
-    });
-    expect(heartbeat.status).toBe(200);
+    await sendHeartbeat(t, host.agent_token);
     const shown = browser.post(`/ui/monitors/${monitor.id}/log-tail`, { _csrf: csrf, lines: '2' });
-    const command = await answerLogTail(host.agent_token, `${EVIL}\nlast line`);
+    const command = await answerLogTail(t, host.agent_token, { text: `${EVIL}\nlast line`, truncated: true });
     expect(command).toMatchObject({ processMonitorId: monitor.id, max_lines: 2 });
     const page = await shown;
     expect(page.res.status).toBe(200);
@@ -516,23 +509,4 @@ describe('dashboard', () => {
     // Reading a log, the page must not swap itself for a fresh one (which would drop the lines).
     expect(page.text).not.toMatch(/data-refresh=|http-equiv="refresh"/);
   });
-
-  /** Plays the host's agent: takes commands until a log_tail comes, and answers it with `text`. */
-  async function answerLogTail(token: string, text: string) {
-    for (let polls = 0; polls < 10; polls++) {
-      const res = await t.agent(token, 'GET', '/agent/v1/commands?wait=5');
-      if (res.status !== 200) continue;
-      const { commands } = (await res.json()) as AgentCommandList;
-      const command = commands.find((c) => c.kind === 'log_tail');
-      if (!command) continue;
-      const answered = await t.agent(token, 'POST', `/agent/v1/commands/${command.id}/result`, {
-        protocol: 1,
-        kind: 'log_tail',
-        log_tail: { path: '/var/log/md/md.log', text, truncated: true, error: null },
-      });
-      expect(answered.status).toBe(204);
-      return command;
-    }
-    throw new Error('no log_tail command came');
-  }
 });
