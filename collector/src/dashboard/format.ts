@@ -1,4 +1,5 @@
 import type { ProbeSpec } from '@procwatch/shared';
+import { probeInputOf } from './probe-input.ts';
 
 // Pure formatting for the dashboard: numbers, sizes, durations and times as operators read them.
 
@@ -72,7 +73,7 @@ export function describeProbe(probe: ProbeSpec | null | undefined): string {
   if (!probe) return 'none';
   const what =
     probe.kind === 'tcp'
-      ? `TCP connect to ${probe.host.includes(':') ? `[${probe.host}]` : probe.host}:${probe.port}`
+      ? `TCP connect to ${probeInputOf(probe).target}`
       : `HTTP GET ${probe.url} expecting ${probe.expected_status}`;
   const failures = probe.failures === 1 ? '1 failure' : `${probe.failures} failures in a row`;
   return `${what} · timeout ${probe.timeout_ms} ms · unhealthy after ${failures}`;
