@@ -136,7 +136,7 @@ export async function runSqlInjection(
     const pages = [
       ['/ui/monitors', ['q', 'host', 'type', 'status', 'all']],
       [`/ui/monitors/${ids.monitorA}`, ['range']],
-      ['/ui/warnings', ['view']],
+      ['/ui/warnings', ['view', 'held']],
       ['/ui/login', ['next']],
     ] as const;
     for (const [page, names] of pages) {
