@@ -2,6 +2,7 @@
  * Ingest through HTTP vs raw COPY, same rows, same table, same run.
  *
  *   npx tsx collector/bench/ingest.ts [--agents 20] [--batch 100] [--batches 60] [--monitors 20] [--gzip]
+ *     [--extensions] [--depends]
  *
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) names the server; the bench makes
  * its own scratch database and drops it afterwards. It starts a real collector in its own process
@@ -32,6 +33,9 @@ const { values: args } = parseArgs({
     monitors: { type: 'string', default: '20' },
     gzip: { type: 'boolean', default: false },
     extensions: { type: 'boolean', default: false },
+    // Every host's monitors but the first depend on the first (a feed and its traders): with --extensions,
+    // the warning engine then walks dependencies for every batch and holds the dependents' warnings.
+    depends: { type: 'boolean', default: false },
   },
 });
 const AGENTS = Number(args.agents);
@@ -154,6 +158,7 @@ async function main(): Promise<void> {
             process_type: 'CUSTOM',
             hostServerId: host.id,
             process_name: `proc_${m}`,
+            ...(args.depends && m > 0 ? { depends_on: [monitors[0]!.id] } : {}),
           }),
         );
       }
@@ -243,7 +248,7 @@ async function main(): Promise<void> {
       `collector: own process, ${args.extensions ? 'with' : 'without'} extensions (warning engine, metrics...)`,
     );
     console.log(
-      `rows: ${total} = ${AGENTS} agents × ${BATCHES} batches × ${BATCH} samples (${MONITORS} monitors per agent)${args.gzip ? ', gzip bodies' : ''}`,
+      `rows: ${total} = ${AGENTS} agents × ${BATCHES} batches × ${BATCH} samples (${MONITORS} monitors per agent${args.depends ? ', all depending on the first' : ''})${args.gzip ? ', gzip bodies' : ''}`,
     );
     console.log(
       `HTTP ingest: ${httpSeconds.toFixed(2)} s, ${Math.round(httpRate)} rows/s, batch latency p50 ${pct(50).toFixed(1)} ms, p99 ${pct(99).toFixed(1)} ms`,
