@@ -9,6 +9,13 @@ import { planRetention } from './retention-plan.ts';
 
 const DAY_MS = 86_400_000;
 
+// Tables of what rode on samples: name, primary key, time column (constants: safe for sql.table/ref).
+const SIDE_TABLES = [
+  ['ProcessEvent', 'id', 'at'],
+  ['ProcessProbeResult', 'sample_id', 'checked_at'],
+  ['ProcessLogTail', 'sample_id', 'checked_at'],
+] as const;
+
 /** How long history is kept. */
 export interface RetentionSettings {
   /** Days of ProcessStatus kept (PROCWATCH_RETENTION_DAYS). */
@@ -90,33 +97,17 @@ export async function runRetention(
   // What rode on samples (restart events, probe results, log tails) is kept as long as the samples'
   // history, cut at the same instant (ingest already refuses samples older than it). Each table has an
   // index on its time column (migration 0012), so that a batch reads only the rows it deletes.
-  const eventsDeleted = await deleteInBatches(
-    db,
-    { table: 'ProcessEvent', key: 'id', where: sql`at < ${plan.cutoff}`, orderBy: 'at', batchSize },
-    { signal },
-  );
-  const probeResultsDeleted = await deleteInBatches(
-    db,
-    {
-      table: 'ProcessProbeResult',
-      key: 'sample_id',
-      where: sql`checked_at < ${plan.cutoff}`,
-      orderBy: 'checked_at',
-      batchSize,
-    },
-    { signal },
-  );
-  const logTailsDeleted = await deleteInBatches(
-    db,
-    {
-      table: 'ProcessLogTail',
-      key: 'sample_id',
-      where: sql`checked_at < ${plan.cutoff}`,
-      orderBy: 'checked_at',
-      batchSize,
-    },
-    { signal },
-  );
+  const sideDeleted: number[] = [];
+  for (const [table, key, column] of SIDE_TABLES) {
+    sideDeleted.push(
+      await deleteInBatches(
+        db,
+        { table, key, where: sql`${sql.ref(column)} < ${plan.cutoff}`, orderBy: column, batchSize },
+        { signal },
+      ),
+    );
+  }
+  const [eventsDeleted = 0, probeResultsDeleted = 0, logTailsDeleted = 0] = sideDeleted;
   if (eventsDeleted + probeResultsDeleted + logTailsDeleted > 0) {
     log?.info(
       { eventsDeleted, probeResultsDeleted, logTailsDeleted, before: plan.cutoff.toISOString() },
