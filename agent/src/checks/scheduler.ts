@@ -6,6 +6,7 @@ import {
   compileCalendar,
   errorMessage,
   formatYmd,
+  isProcessDown,
   isSameProcess,
   monitorsOnCycles,
   type ProcessIdentity,
@@ -37,8 +38,6 @@ interface MonitorState {
   /** Whether the health probe passed at the last check; null without a probe or while not running. */
   probeOk: boolean | null;
 }
-
-const DOWN: ReadonlySet<ProcessStatusType | null> = new Set(['NOT_FOUND', 'STOPPED']);
 
 /** Options of the {@link Scheduler}. */
 export interface SchedulerOptions {
@@ -227,9 +226,9 @@ export class Scheduler {
     const tails = new Map(
       await Promise.all(
         run.checks.flatMap((check, i) => {
-          const down = check.result.status === 'NOT_FOUND' || check.result.status === 'STOPPED';
+          const down = isProcessDown(check.result.status);
           const before = monitors[i]?.lastStatus;
-          const wasDown = before === 'NOT_FOUND' || before === 'STOPPED';
+          const wasDown = isProcessDown(before);
           const file = check.monitor.log_file;
           if (!down || wasDown || !file) return [];
           return [readLogTail(file, this.#options.logDirs ?? []).then((t) => [check.monitor.id, t] as const)];
@@ -303,7 +302,7 @@ export class Scheduler {
       const dependency = this.#monitors.get(id);
       if (!dependency || !isWithinMonitorWindow(dependency.spec, now)) continue;
       const { lastStatus, probeOk } = dependency;
-      if (DOWN.has(lastStatus) || (lastStatus === 'RUNNING' && probeOk === false)) {
+      if (isProcessDown(lastStatus) || (lastStatus === 'RUNNING' && probeOk === false)) {
         return { id, name: dependency.spec.name };
       }
     }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   type AgentMonitorSpec,
   errorMessage,
+  isProcessDown,
   type ProcessStatusType,
   RESTART_EVENTS_MAX,
   type RestartEvent,
@@ -26,8 +27,6 @@ export interface RestartBlocker {
   readonly id: number;
   readonly name: string;
 }
-
-const DOWN: ReadonlySet<ProcessStatusType> = new Set(['NOT_FOUND', 'STOPPED']);
 
 /**
  * Restarts monitors found NOT_FOUND or STOPPED with the action they name, within the limits, and
@@ -71,7 +70,7 @@ export class RestartManager {
       return;
     }
     const name = spec.restart_action;
-    if (!name || !DOWN.has(status) || this.#running.has(spec.id) || this.#timers.has(spec.id)) return;
+    if (!name || !isProcessDown(status) || this.#running.has(spec.id) || this.#timers.has(spec.id)) return;
     const blocker = options.blockedBy ?? null;
     if (blocker) {
       if (this.#deferred.get(spec.id) !== blocker.id) {

@@ -14,6 +14,11 @@ export const ProcessStatusTypeSchema = z.enum(PROCESS_STATUS_TYPES);
 /** Outcome of one check. */
 export type ProcessStatusType = z.infer<typeof ProcessStatusTypeSchema>;
 
+/** True for the outcomes that mean the process is not running (ERROR says nothing about the process). */
+export function isProcessDown(status: ProcessStatusType | null | undefined): boolean {
+  return status === 'NOT_FOUND' || status === 'STOPPED';
+}
+
 /**
  * Warning types (seed enum `OpsWarningType`). The seed's five PROCESS_* values come first;
  * AGENT_OFFLINE and PROCESS_UNHEALTHY are ours and are added by a later migration.

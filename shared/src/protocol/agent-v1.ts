@@ -179,8 +179,6 @@ export const AgentCommandSchema = z.discriminatedUnion('kind', [
 ]);
 /** A command for an agent. */
 export type AgentCommand = z.infer<typeof AgentCommandSchema>;
-/** The kinds of {@link AgentCommand}. */
-export type AgentCommandKind = AgentCommand['kind'];
 
 /**
  * Body of `GET /agent/v1/commands` when there is something to do (204 otherwise). Commands are checked one
