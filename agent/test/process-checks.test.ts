@@ -80,6 +80,14 @@ describe.each(listers)('%s lister', (kind, create) => {
     });
   });
 
+  it('probes a process that is gone as absent, even when every probed process is gone', async () => {
+    const child = await spawnChild('idle');
+    await using alive = await spawnChild('idle');
+    await child.kill('SIGKILL');
+    expect([...(await lister.probe([child.pid])).keys()]).toEqual([]);
+    expect([...(await lister.probe([child.pid, alive.pid])).keys()]).toEqual([alive.pid]);
+  });
+
   it('gives a restarted process under the same pattern a new identity', async () => {
     const first = await spawnChild('idle');
     const spec = monitor({ command_pattern: first.tag });

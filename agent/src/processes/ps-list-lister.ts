@@ -3,6 +3,9 @@ import pidusage from 'pidusage';
 import psList from 'ps-list';
 import type { ListOptions, ProcessLister, ProcessProbe } from './process-lister.ts';
 
+// pidusage's array form, typed: one ps call for all the pids.
+const readAll = (pids: readonly number[]) => pidusage([...pids], { usePs: true });
+
 /**
  * The portable lister: ps-list for the scan, pidusage for CPU time and RSS of known PIDs.
  * Limits (see LIBRARY-NOTES): ps-list gives no process state, so a stopped or zombie process reads
@@ -44,8 +47,15 @@ export class PsListLister implements ProcessLister {
     const probes = new Map<number, ProcessProbe>();
     if (pids.length === 0) return probes;
     options.signal?.throwIfAborted();
-    // With usePs, one ps call for all pids; gone pids are simply absent from the answer.
-    const stats = await pidusage([...pids], { usePs: true });
+    // With usePs, one ps call for all pids; gone pids are simply absent from the answer — unless all of
+    // them are gone: ps then exits 1 and pidusage throws ENOENT, which means the same, an empty answer.
+    let stats: Awaited<ReturnType<typeof readAll>>;
+    try {
+      stats = await readAll(pids);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return probes;
+      throw error;
+    }
     for (const stat of Object.values(stats)) {
       if (!stat || !pids.includes(stat.pid)) continue;
       probes.set(stat.pid, {
